@@ -1,0 +1,41 @@
+"""codemode-skills: code mode for LLM agents, with a persistent library of skills.
+
+The model writes a Python program that calls host tools as async functions; it runs in a
+sandbox and only its result and logs return to the model.
+"""
+
+from .codemode import CodeMode, create_code_mode
+from .errors import (
+    CodeModeError,
+    IsolationUnavailable,
+    SandboxError,
+    ToolDefinitionError,
+    ToolError,
+    ToolValidationError,
+)
+from .events import Event, EventHub
+from .sandbox import ExecutionError, ExecutionResult, InProcessDriver, RunLimits, SubprocessDriver
+from .tools import Tool, tool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CodeMode",
+    "CodeModeError",
+    "Event",
+    "EventHub",
+    "ExecutionError",
+    "ExecutionResult",
+    "InProcessDriver",
+    "IsolationUnavailable",
+    "RunLimits",
+    "SandboxError",
+    "SubprocessDriver",
+    "Tool",
+    "ToolDefinitionError",
+    "ToolError",
+    "ToolValidationError",
+    "__version__",
+    "create_code_mode",
+    "tool",
+]

@@ -1,0 +1,1 @@
+"""The ``codemode-skills`` command."""

@@ -1,0 +1,56 @@
+"""``codemode-skills``: demo, isolation report, run a program file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from ..codemode import create_code_mode
+from ..sandbox.inprocess import InProcessDriver
+from ..sandbox.subprocess_driver import SubprocessDriver
+
+
+async def _isolation(strict: bool) -> int:
+    driver = SubprocessDriver(strict=strict)
+    try:
+        await driver.start()
+        print(json.dumps(driver.isolation, indent=2))
+        return 0
+    finally:
+        await driver.close()
+
+
+async def _run(source: str, timeout: float, memory: int, inprocess: bool) -> int:
+    driver = InProcessDriver() if inprocess else SubprocessDriver()
+    async with create_code_mode([], driver=driver, timeout_s=timeout, memory_mb=memory) as cm:
+        result = await cm.execute(source)
+    print(json.dumps(result.for_model(), indent=2))
+    return 0 if result.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="codemode-skills", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="run the offline demo in the real sandbox")
+    iso = sub.add_parser("isolation", help="print which isolation layers are active")
+    iso.add_argument("--strict", action="store_true", help="fail unless every layer is active")
+    run = sub.add_parser("run", help="run a program file (or - for stdin) in the sandbox")
+    run.add_argument("file")
+    run.add_argument("--timeout", type=float, default=30.0)
+    run.add_argument("--memory-mb", type=int, default=256)
+    run.add_argument("--inprocess", action="store_true", help="use the weaker in-process driver")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return asyncio.run(run_demo())
+    if args.command == "isolation":
+        return asyncio.run(_isolation(args.strict))
+    source = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    return asyncio.run(_run(source, args.timeout, args.memory_mb, args.inprocess))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""``create_code_mode``: the execute tool and system prompt, over a driver.
+
+The thin facade the agent loop and users hold: it owns the tools, builds the prompt
+(with Python stubs of every tool), and runs programs through the driver with events.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .errors import ToolDefinitionError
+from .events import EXECUTION_FINISHED, EXECUTION_STARTED, Event, EventHub
+from .sandbox.bridge import Bridge
+from .sandbox.driver import Driver, ExecutionRequest
+from .sandbox.result import ExecutionResult
+from .sandbox.runtime import RunLimits
+from .sandbox.subprocess_driver import SubprocessDriver
+from .tools.stubs import render_stubs
+from .tools.tool import Tool
+
+EXECUTE_TOOL_NAME = "execute_python"
+
+PROMPT_RULES = """\
+You can run Python programs with the `{execute}` tool. Write the *body* of an async
+function:
+
+- `await tools.<name>(**kwargs)` calls a host tool (stubs below). Tools are async.
+- `return <value>` ends the program; the value (JSON: dict, list, str, number, bool,
+  None) is what you get back. `print(...)` output comes back as logs.
+- Run independent calls concurrently: `import asyncio` and `await asyncio.gather(...)`.
+- Keep intermediate data inside the program: filter, join and summarize there, and return
+  only what you need.
+- The sandbox has no network, no files and no environment; only the tools reach the
+  outside world. Ordinary Python works (classes, comprehensions, dataclasses, re, json,
+  math, datetime, collections, itertools, ...). `os`, `sys`, `subprocess`, `open` are not
+  available.
+- A failing tool raises `ToolError` (`ToolValidationError` for bad arguments); you may
+  catch it. Errors come back with a type, a message and the line.
+
+Example:
+
+```python
+import asyncio
+cities = ["Oslo", "Lima"]
+reports = await asyncio.gather(*(tools.get_weather(city=c) for c in cities))
+warmest = max(zip(cities, reports), key=lambda pair: pair[1]["temp_c"])
+print("checked", len(cities), "cities")
+return {{"city": warmest[0], "temp_c": warmest[1]["temp_c"]}}
+```
+"""
+
+
+class ExecutePythonInput(BaseModel):
+    """Input of the execute tool."""
+
+    code: str = Field(description="The body of an async Python function to run in the sandbox.")
+
+
+class CodeMode:
+    """Tools + driver + prompt. Use ``create_code_mode`` to build one."""
+
+    def __init__(
+        self,
+        tools: Iterable[Tool],
+        *,
+        driver: Driver | None = None,
+        timeout_s: float = 30.0,
+        memory_mb: int = 256,
+        limits: RunLimits | None = None,
+        on_event: Callable[[Event], Any] | None = None,
+    ) -> None:
+        self.tools: dict[str, Tool] = {}
+        for t in tools:
+            if not isinstance(t, Tool):
+                raise ToolDefinitionError(f"{t!r} is not a Tool; decorate the function with @tool")
+            if t.name in self.tools or t.name == EXECUTE_TOOL_NAME:
+                raise ToolDefinitionError(f"duplicate tool name {t.name!r}")
+            self.tools[t.name] = t
+        if timeout_s <= 0 or memory_mb < 16:
+            raise ValueError("timeout_s must be > 0 and memory_mb at least 16")
+        self.driver: Driver = driver if driver is not None else SubprocessDriver()
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.limits = limits or RunLimits()
+        self.events = EventHub()
+        if on_event is not None:
+            self.events.subscribe(on_event)
+        self._ids = itertools.count(1)
+        self._prompt: str | None = None
+        self.tool = Tool(
+            name=EXECUTE_TOOL_NAME,
+            description=(
+                "Run a Python program in a sandbox. The program calls host tools as "
+                "`await tools.<name>(...)`; its `return` value and printed logs come back."
+            ),
+            fn=self._execute_tool,
+            input_model=ExecutePythonInput,
+        )
+
+    @property
+    def system_prompt(self) -> str:
+        """The rules of the program, a worked example, and stubs of every tool."""
+        if self._prompt is None:
+            stubs = render_stubs(
+                [
+                    (t.name, t.description, t.input_schema, t.output_schema)
+                    for t in self.tools.values()
+                ]
+            )
+            self._prompt = (
+                PROMPT_RULES.format(execute=EXECUTE_TOOL_NAME)
+                + "\nThe tools (call them as `await tools.<name>(...)`):\n\n```python\n"
+                + stubs.strip()
+                + "\n```\n"
+            )
+        return self._prompt
+
+    async def _execute_tool(self, args: ExecutePythonInput) -> dict[str, Any]:
+        return (await self.execute(args.code)).for_model()
+
+    async def execute(
+        self,
+        code: str,
+        *,
+        skills: dict[str, Any] | None = None,
+        globals: dict[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> ExecutionResult:
+        """Run ``code``. Never raises for anything the program does."""
+        execution_id = f"{os.getpid()}-{next(self._ids)}"
+        bridge = Bridge(self.tools, skills, self.events, execution_id)
+        self.events.emit(EXECUTION_STARTED, execution_id=execution_id, code=code)
+        result = await self.driver.execute(
+            ExecutionRequest(
+                code=code,
+                bridge=bridge,
+                timeout_s=timeout_s or self.timeout_s,
+                memory_mb=self.memory_mb,
+                limits=self.limits,
+                globals=globals,
+            )
+        )
+        self.events.emit(
+            EXECUTION_FINISHED,
+            execution_id=execution_id,
+            success=result.success,
+            error=result.error.model_dump() if result.error else None,
+            duration_ms=result.duration_ms,
+            tool_calls=result.tool_calls,
+        )
+        return result
+
+    async def start(self) -> None:
+        """Start the driver now instead of on the first ``execute``."""
+        await self.driver.start()
+
+    async def close(self) -> None:
+        await self.driver.close()
+        self.events.close()
+
+    async def __aenter__(self) -> CodeMode:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+def create_code_mode(
+    tools: Iterable[Tool] = (),
+    *,
+    driver: Driver | None = None,
+    timeout_s: float = 30.0,
+    memory_mb: int = 256,
+    limits: RunLimits | None = None,
+    on_event: Callable[[Event], Any] | None = None,
+) -> CodeMode:
+    """Build a code mode over ``tools``. The default driver is ``SubprocessDriver``."""
+    return CodeMode(
+        tools,
+        driver=driver,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        limits=limits,
+        on_event=on_event,
+    )

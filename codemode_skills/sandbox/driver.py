@@ -1,0 +1,79 @@
+"""The driver protocol: how code mode runs a program, whatever the isolation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .bridge import Bridge
+from .result import ExecutionError, ExecutionResult
+from .runtime import RunLimits
+
+
+@dataclass
+class ExecutionRequest:
+    """Everything a driver needs for one run."""
+
+    code: str
+    bridge: Bridge
+    timeout_s: float = 30.0
+    memory_mb: int = 256
+    limits: RunLimits = field(default_factory=RunLimits)
+    globals: dict[str, Any] | None = None  # extra JSON globals, e.g. a skill's `input`
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """Runs programs. ``execute`` never raises for anything the program does."""
+
+    name: str
+
+    @property
+    def isolation(self) -> dict[str, Any]:
+        """Which isolation layers are active, and why the others are not."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def execute(self, request: ExecutionRequest) -> ExecutionResult: ...
+
+    async def close(self) -> None: ...
+
+
+def make_result(
+    outcome: dict[str, Any], logs: list[str], started: float, tool_calls: int
+) -> ExecutionResult:
+    """Shape a runtime outcome (``success``/``result``/``error``) as an ExecutionResult."""
+    error = outcome.get("error")
+    return ExecutionResult(
+        success=bool(outcome.get("success")),
+        result=outcome.get("result") if outcome.get("success") else None,
+        logs=split_logs(logs),
+        error=ExecutionError(**error) if error else None,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        tool_calls=tool_calls,
+    )
+
+
+def failure(
+    type_: str,
+    message: str,
+    logs: list[str],
+    started: float,
+    tool_calls: int = 0,
+    line: int | None = None,
+) -> ExecutionResult:
+    outcome = {"success": False, "error": {"type": type_, "message": message, "line": line}}
+    return make_result(outcome, logs, started, tool_calls)
+
+
+def split_logs(chunks: list[str]) -> list[str]:
+    """Printed text as lines (the way a console shows it)."""
+    text = "".join(chunks)
+    if not text:
+        return []
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines

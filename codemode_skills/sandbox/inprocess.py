@@ -1,0 +1,147 @@
+"""``InProcessDriver``: the same language policy, in the host process.
+
+For trusted code, tests and environments where a subprocess is impossible. It is
+*weaker* than ``SubprocessDriver`` and documented as such (docs/security.md): the
+language policy is the only barrier, there is no memory limit, a timeout can stop pure
+Python code but not a long C-level operation (``10**10**8`` runs to completion on an
+abandoned thread), and a program that escapes the policy is inside the host.
+
+Each program runs on its own thread with its own event loop, so a CPU-bound program
+cannot stall the host's loop; tool calls hop back to the host loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import threading
+import time
+from typing import Any
+
+from .driver import ExecutionRequest, failure, make_result
+from .policy.modules import ModuleRegistry
+from .result import ExecutionResult
+from .runtime import ProgramRun, SandboxLimit
+
+
+class _Stop(SandboxLimit):
+    """Raised asynchronously inside a program thread whose time is up."""
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(_Stop)
+        )
+
+
+class InProcessDriver:
+    """Runs programs on a private thread of the host process (weaker isolation)."""
+
+    name = "inprocess"
+
+    def __init__(self, *, restricted: bool = True) -> None:
+        self.restricted = restricted
+
+    @property
+    def isolation(self) -> dict[str, Any]:
+        return {
+            "driver": self.name,
+            "restricted": self.restricted,
+            "active": ["language-policy"] if self.restricted else [],
+            "inactive": {
+                "process": "runs in the host process",
+                "memory": "no memory limit in-process",
+                "os-layers": "no namespaces, Landlock, seccomp or rlimits in-process",
+            },
+        }
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> InProcessDriver:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def execute(self, request: ExecutionRequest) -> ExecutionResult:
+        started = time.perf_counter()
+        host = asyncio.get_running_loop()
+        bridge = request.bridge
+        logs: list[str] = []
+
+        def console(text: str) -> None:
+            logs.append(text)
+            host.call_soon_threadsafe(bridge.console, text)
+
+        async def call(kind: str, name: str, args: dict[str, Any]) -> Any:
+            from .bridge import BridgeError
+            from .runtime import ToolError, ToolValidationError
+
+            # a JSON round trip: the tool sees plain data, never the program's objects
+            try:
+                args = json.loads(json.dumps(args))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"arguments to {kind}.{name}() must be JSON values: {exc}"
+                ) from None
+            future = asyncio.run_coroutine_threadsafe(bridge.call(kind, name, args), host)
+            try:
+                value = await asyncio.wrap_future(future)
+            except BridgeError as exc:
+                cls = ToolValidationError if exc.type == "ToolValidationError" else ToolError
+                raise cls(exc.message) from None
+            return json.loads(json.dumps(value))
+
+        run = ProgramRun(
+            registry=ModuleRegistry(),  # fresh facades: nothing leaks between runs
+            call=call,
+            console=console,
+            tool_names=bridge.tool_names,
+            skill_names=bridge.skill_names,
+            limits=request.limits,
+            extra_globals=json.loads(json.dumps(request.globals)) if request.globals else None,
+            restricted=self.restricted,
+        )
+        done: asyncio.Future[dict[str, Any]] = host.create_future()
+
+        def deliver(outcome: dict[str, Any]) -> None:
+            if not done.done():
+                done.set_result(outcome)
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            try:
+                outcome = loop.run_until_complete(run.run(request.code))
+            except BaseException as exc:
+                outcome = {
+                    "success": False,
+                    "error": {"type": "TimeoutError", "message": str(exc), "line": None},
+                }
+            finally:
+                loop.close()
+            host.call_soon_threadsafe(deliver, outcome)
+
+        thread = threading.Thread(target=main, name="codemode-inprocess", daemon=True)
+        thread.start()
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(done), request.timeout_s)
+        except asyncio.TimeoutError:
+            _interrupt(thread)
+            return failure(
+                "TimeoutError",
+                f"the program did not finish within {request.timeout_s:g} s and was stopped",
+                logs,
+                started,
+                run.tool_calls,
+            )
+        if outcome.get("success"):
+            outcome = {"success": True, "result": json.loads(outcome["result_json"]), "error": None}
+        elif (outcome.get("error") or {}).get("type") == "_Stop":
+            outcome["error"]["type"] = "TimeoutError"
+        return make_result(outcome, logs, started, run.tool_calls)

@@ -1,0 +1,81 @@
+"""The attribute-name rules of the language policy, in one place.
+
+The policy blocks only what an *escape* needs. An ordinary program may use data-model
+methods, private attributes of its own objects and most dunders; what it may never reach
+are the handles that lead from a harmless object to the interpreter's internals
+(frames, code objects, globals, the class graph, raw modules).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Prefix reserved for names the compiler injects (guards, the program entry point).
+#: A program may not read, bind or delete any name with this prefix.
+RESERVED_PREFIX = "__cm_"
+
+#: Attribute names that are refused everywhere, at compile time when written literally
+#: and at run time through getattr()/hasattr()/format fields.
+ALWAYS_DENIED: frozenset[str] = frozenset(
+    {
+        # the class graph: the classic route to every class in the interpreter
+        "__subclasses__",
+        "__mro__",
+        "__bases__",
+        "__base__",
+        "mro",
+        # function internals
+        "__globals__",
+        "__code__",
+        "__closure__",
+        "__builtins__",
+        "func_globals",
+        # import machinery and module internals
+        "__loader__",
+        "__spec__",
+        "__import__",
+        "__path__",
+        "__file__",
+        "__cached__",
+        # pickling hooks hand back constructors and arbitrary callables
+        "__reduce__",
+        "__reduce_ex__",
+        "__getstate__",
+        "__setstate__",
+        # tracebacks hold frames
+        "__traceback__",
+        "__subclasshook__",
+        "__weakref__",
+    }
+)
+
+#: Dunder names whose result needs a run-time check (see guards.guarded_getattr).
+RUNTIME_CHECKED_DUNDERS: frozenset[str] = frozenset(
+    {"__dict__", "__self__", "__getattribute__", "__setattr__", "__delattr__", "__func__"}
+)
+
+#: Attribute names of interpreter internals (frames, code, generators, coroutines,
+#: tracebacks). They are refused only on those internal types, so a program's own
+#: ``self.f_count`` still works.
+_INTERNAL_ATTR = re.compile(r"^(f|co|gi|cr|ag|tb)_[a-z]+$")
+
+#: str.format and str.format_map resolve ``{0.attr}`` fields with a raw getattr, so
+#: they are routed through a checked formatter.
+FORMAT_ATTRS: frozenset[str] = frozenset({"format", "format_map"})
+
+
+def is_internal_attr(name: str) -> bool:
+    """True for ``gi_frame``, ``f_back``, ``co_code``, ``tb_frame`` and friends."""
+    return bool(_INTERNAL_ATTR.match(name))
+
+
+def needs_guard(name: str) -> bool:
+    """Whether a literal ``obj.name`` must be compiled into a checked access.
+
+    Plain public names compile to a native attribute load, so hot loops pay nothing.
+    """
+    return name.startswith("_") or name in FORMAT_ATTRS or is_internal_attr(name)
+
+
+def is_reserved(name: str) -> bool:
+    return name.startswith(RESERVED_PREFIX)

@@ -1,0 +1,288 @@
+"""Run one program under the language policy. Shared by both drivers.
+
+Everything here executes *inside* the sandbox process (or, for ``InProcessDriver``, on a
+private thread): it compiles the program, builds its globals (``tools``, ``skills``,
+checked builtins, module facades), runs it, and turns the outcome into a plain dict that
+carries only the result as JSON text and an error with the type, message and line the
+model needs. No host frames, no host paths.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .policy.builtins import make_builtins
+from .policy.guards import PROGRAM_MODULE, PolicyViolation, guarded_getattr
+from .policy.modules import ModuleRegistry
+from .policy.transformer import (
+    ENTRY,
+    GETATTR,
+    IMPORT_STAR,
+    PROGRAM_FILENAME,
+    CompileFailed,
+    compile_program,
+)
+
+CallFn = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """Caps applied inside the program (the OS limits are applied by the driver)."""
+
+    max_log_bytes: int = 64_000
+    max_result_bytes: int = 1_000_000
+    max_tool_calls: int = 200
+
+
+class ToolError(Exception):
+    """A host tool failed. Programs may catch it; uncaught it ends the run."""
+
+
+class ToolValidationError(ToolError):
+    """A tool's input or output did not match its schema."""
+
+
+class SandboxLimit(BaseException):
+    """Base of limit errors: a BaseException so `except Exception:` cannot hide them."""
+
+
+class OutputLimitExceeded(SandboxLimit):
+    pass
+
+
+class ToolCallLimitExceeded(SandboxLimit):
+    pass
+
+
+_HOST_PATH = re.compile(
+    r"(?<![\w:/.])/(?:root|home|usr|opt|tmp|var|work|etc|srv|proc|lib|lib64|bin|sbin|mnt|run)"
+    r"(?:/[\w.+\-@]+)+"
+)
+
+
+def scrub(message: str, limit: int = 2_000) -> str:
+    """Remove host paths from a message shown to the model, and bound its size."""
+    message = _HOST_PATH.sub("<path>", message)
+    return message if len(message) <= limit else message[:limit] + "... [truncated]"
+
+
+def _error(type_: str, message: str, line: int | None = None) -> dict[str, Any]:
+    return {"type": type_, "message": scrub(message), "line": line}
+
+
+def _program_line(exc: BaseException) -> int | None:
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == PROGRAM_FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _error_type(exc: BaseException) -> str:
+    if isinstance(exc, PolicyViolation):
+        return "PolicyViolation"
+    if isinstance(exc, MemoryError):
+        return "MemoryLimitExceeded"
+    return type(exc).__name__
+
+
+class _Namespace:
+    """``tools`` / ``skills``: attribute access yields an async function per name."""
+
+    __slots__ = ("_call", "_kind", "_known")
+
+    def __init__(
+        self, kind: str, names: Iterable[str], call: Callable[..., Awaitable[Any]]
+    ) -> None:
+        self._kind = kind
+        self._known = frozenset(names)
+        self._call = call
+
+    def __getattr__(self, name: str) -> Any:
+        kind = self._kind
+        if name not in self._known:
+            hint = ", ".join(sorted(self._known)) or "none"
+            label = "tool" if kind == "tools" else "skill"
+            raise AttributeError(f"there is no {label} named {name!r} (available: {hint})")
+        call = self._call
+
+        async def invoke(*args: Any, **kwargs: Any) -> Any:
+            if args:
+                if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+                    kwargs = args[0]
+                else:
+                    raise TypeError(f"{kind}.{name}() takes keyword arguments only")
+            return await call(kind, name, kwargs)
+
+        invoke.__name__ = invoke.__qualname__ = name
+        return invoke
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._known)
+
+    def __repr__(self) -> str:
+        return f"<{self._kind}: {', '.join(sorted(self._known))}>"
+
+
+class ProgramRun:
+    """One execution: compile, run, report. Not reusable."""
+
+    def __init__(
+        self,
+        *,
+        registry: ModuleRegistry,
+        call: CallFn,
+        console: Callable[[str], None],
+        tool_names: Iterable[str] = (),
+        skill_names: Iterable[str] = (),
+        limits: RunLimits = RunLimits(),
+        extra_globals: dict[str, Any] | None = None,
+        restricted: bool = True,
+    ) -> None:
+        self.registry = registry
+        self._call = call
+        self._console = console
+        self.limits = limits
+        self.tool_calls = 0
+        self.log_bytes = 0
+        self.limit_hit: SandboxLimit | None = None
+        self._tool_names = tool_names
+        self._skill_names = skill_names
+        self._extra = extra_globals or {}
+        self.restricted = restricted
+
+    # -- program-facing hooks ---------------------------------------------------------
+    def write(self, text: str) -> None:
+        if self.limit_hit is not None:
+            raise self.limit_hit
+        self.log_bytes += len(text.encode("utf-8", "replace"))
+        if self.log_bytes > self.limits.max_log_bytes:
+            self.limit_hit = OutputLimitExceeded(
+                f"the program printed more than {self.limits.max_log_bytes} bytes of logs"
+            )
+            raise self.limit_hit
+        self._console(text)
+
+    def print(
+        self,
+        *args: Any,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: Any = None,
+        flush: bool = False,
+    ) -> None:
+        if file is not None and file is not self:
+            file.write((sep or " ").join(map(str, args)) + ("\n" if end is None else end))
+            return
+        sep = " " if sep is None else sep
+        end = "\n" if end is None else end
+        self.write(sep.join(map(str, args)) + end)
+
+    async def call(self, kind: str, name: str, args: Any) -> Any:
+        self.tool_calls += 1
+        if self.tool_calls > self.limits.max_tool_calls:
+            self.limit_hit = ToolCallLimitExceeded(
+                f"the program made more than {self.limits.max_tool_calls} tool calls"
+            )
+            raise self.limit_hit
+        if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
+            raise TypeError("tool arguments must be keyword arguments")
+        return await self._call(kind, name, args)
+
+    def _import_star(self, globals_: dict[str, Any], module: str) -> None:
+        facade = self.registry.importer()(module, fromlist=("*",))
+        globals_.update({k: v for k, v in vars(facade).items() if not k.startswith("_")})
+
+    # -- running -----------------------------------------------------------------------
+    def build_globals(self) -> dict[str, Any]:
+        self.registry.console = self.print
+        extra = {"ToolError": ToolError, "ToolValidationError": ToolValidationError}
+        if self.restricted:
+            builtins = make_builtins(
+                importer=self.registry.importer(), print_fn=self.print, extra=extra
+            )
+        else:  # OS boundary only: the real builtins, with the console wired in
+            import builtins as real_builtins
+
+            builtins = {**vars(real_builtins), "print": self.print, **extra}
+        globals_: dict[str, Any] = {
+            "__builtins__": builtins,
+            "__name__": PROGRAM_MODULE,
+            "__doc__": None,
+            GETATTR: guarded_getattr,
+            "tools": _Namespace("tools", self._tool_names, self.call),
+            "skills": _Namespace("skills", self._skill_names, self.call),
+        }
+        globals_[IMPORT_STAR] = lambda module: self._import_star(globals_, module)
+        globals_.update(self._extra)
+        return globals_
+
+    async def run(self, source: str) -> dict[str, Any]:
+        """Run ``source``; never raises for anything the program does."""
+        try:
+            code = compile_program(source, restricted=self.restricted)
+        except CompileFailed as exc:
+            e = exc.error
+            return {"success": False, "result": None, "error": _error(e.type, e.message, e.line)}
+        globals_ = self.build_globals()
+        try:
+            exec(code, globals_)  # defines __cm_main__ under the policy's compiled code
+            value = await globals_[ENTRY]()
+        except SandboxLimit as exc:
+            return self._failure(exc)
+        except BaseException as exc:
+            if self.limit_hit is not None:
+                return self._failure(self.limit_hit)
+            return self._failure(exc)
+        if self.limit_hit is not None:
+            return self._failure(self.limit_hit)
+        return self._success(value)
+
+    def _failure(self, exc: BaseException) -> dict[str, Any]:
+        try:
+            message = str(exc)
+        except Exception:
+            message = f"<unprintable {type(exc).__name__}>"
+        return {
+            "success": False,
+            "result": None,
+            "error": _error(_error_type(exc), message, _program_line(exc)),
+        }
+
+    def _success(self, value: Any) -> dict[str, Any]:
+        try:
+            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            kind = type(value).__name__
+            return {
+                "success": False,
+                "result": None,
+                "error": _error(
+                    "ResultNotSerializable",
+                    f"the program returned a {kind}, which is not JSON ({exc}); "
+                    "return dicts, lists, strings, numbers, booleans or None",
+                ),
+            }
+        except RecursionError:
+            return {
+                "success": False,
+                "result": None,
+                "error": _error("ResultNotSerializable", "the result is nested too deeply"),
+            }
+        if len(text) > self.limits.max_result_bytes:
+            return {
+                "success": False,
+                "result": None,
+                "error": _error(
+                    "OutputLimitExceeded",
+                    f"the result is {len(text)} bytes; the limit is {self.limits.max_result_bytes}",
+                ),
+            }
+        return {"success": True, "result_json": text, "error": None}

@@ -1,0 +1,184 @@
+"""The template process: imports everything once, locks itself down, forks workers.
+
+Started by the host as ``python -I -c <boot>`` with an empty environment. It imports the
+policy and every allowed module, enters its namespaces, drops root, applies Landlock,
+then waits on its control socket. Each ``spawn`` request forks a pristine single-use
+worker and hands the host the worker's socket and a pidfd (SCM_RIGHTS). Exits of
+workers are reported so the host can tell a CPU-limit kill from a crash.
+"""
+
+from __future__ import annotations
+
+import array
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import sysconfig
+from typing import Any
+
+from . import os_layers
+from .policy.modules import ModuleRegistry, harden_stdlib
+from .worker import worker_main
+
+#: Boot code run by ``python -I -c``. It registers bare package modules so importing the
+#: template does not execute the library's top-level ``__init__`` (no pydantic, no
+#: drivers) inside the sandbox.
+BOOT = """
+import sys, types
+root, config = sys.argv[1], sys.argv[2]
+for name, path in (("codemode_skills", root), ("codemode_skills.sandbox", root + "/sandbox")):
+    mod = types.ModuleType(name); mod.__path__ = [path]; sys.modules[name] = mod
+from codemode_skills.sandbox.template import main
+main(config)
+"""
+
+
+def _preload(registry: ModuleRegistry) -> None:
+    import _strptime  # noqa: F401 - datetime.strptime imports it lazily
+    import encodings
+    import pkgutil
+    import time
+
+    registry.preload()
+    harden_stdlib()
+    for info in pkgutil.iter_modules(encodings.__path__):
+        try:
+            __import__(f"encodings.{info.name}")
+        except Exception:
+            pass
+    time.localtime()  # read /etc/localtime now, before Landlock
+    try:
+        import pyseccomp  # noqa: F401 - load libseccomp before Landlock
+    except (ImportError, OSError):
+        pass
+
+
+def _read_paths() -> list[str]:
+    paths = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    paths |= {os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+    paths |= {"/usr/share/zoneinfo", "/etc/localtime", "/usr/lib", "/lib", "/lib64"}
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+def _probe_seccomp() -> dict[str, Any]:
+    """Load the filter in a throwaway child and check that it really refuses a socket."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            if os_layers.load_seccomp().get("active"):
+                try:
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    status = 2
+                except PermissionError:
+                    status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return {"active": True}
+    return {"active": False, "reason": "libseccomp unavailable" if code == 1 else "not enforced"}
+
+
+def _probe_network() -> dict[str, Any]:
+    interfaces = [name for _, name in socket.if_nameindex()]
+    return {"interfaces": interfaces, "isolated": interfaces in ([], ["lo"])}
+
+
+def main(config_text: str) -> None:
+    config = json.loads(config_text)
+    layers = config.get("layers", {})
+    ctrl = socket.socket(fileno=int(config["ctrl_fd"]))
+    os_layers.prctl(os_layers.PR_SET_PDEATHSIG, signal.SIGKILL)
+    registry = ModuleRegistry()
+    _preload(registry)
+    memory_base = os_layers.memory_baseline()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    report: dict[str, Any] = {"python": sys.version.split()[0]}
+    if layers.get("uid", True):
+        report["uid"] = os_layers.drop_root()
+        os_layers.prctl(os_layers.PR_SET_PDEATHSIG, signal.SIGKILL)  # reset by setuid
+    if layers.get("namespaces", True):
+        report["namespaces"] = os_layers.enter_namespaces()
+        report["network"] = _probe_network()
+    if layers.get("landlock", True):
+        try:
+            report["landlock"] = os_layers.apply_landlock(_read_paths())
+        except OSError as exc:
+            report["landlock"] = {"active": False, "reason": exc.strerror}
+    seccomp = bool(layers.get("seccomp", True))
+    if seccomp:
+        report["seccomp"] = _probe_seccomp()
+        seccomp = report["seccomp"]["active"]
+    report["rlimits"] = {
+        "active": True,
+        "worker": ["AS", "CPU", "FSIZE", "NOFILE", "NPROC", "CORE"],
+    }
+    try:  # forking in the background must never preempt the host's event loop
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+    gc.collect()
+    gc.freeze()  # keep the heap shared copy-on-write with the workers
+    ctrl.sendall(json.dumps({"op": "ready", "isolation": report}).encode())
+    _serve(ctrl, registry, memory_base, devnull, seccomp)
+
+
+def _serve(
+    ctrl: socket.socket, registry: ModuleRegistry, memory_base: int, devnull: int, seccomp: bool
+) -> None:
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    while True:
+        readable, _, _ = select.select([ctrl, wake_r], [], [])
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+            _reap(ctrl)
+        if ctrl in readable:
+            data = ctrl.recv(4096)
+            if not data:  # the host is gone
+                os._exit(0)
+            for _ in range(data.count(b"s")):
+                _spawn(ctrl, registry, memory_base, devnull, seccomp)
+
+
+def _spawn(
+    ctrl: socket.socket, registry: ModuleRegistry, memory_base: int, devnull: int, seccomp: bool
+) -> None:
+    host_end, worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        ctrl.close()
+        host_end.close()
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        worker_main(worker_end, devnull, registry, memory_base, seccomp)
+    worker_end.close()
+    pidfd = os.pidfd_open(pid)
+    try:
+        fds = array.array("i", [host_end.fileno(), pidfd])
+        message = json.dumps({"op": "worker", "pid": pid}).encode()
+        ctrl.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+    finally:
+        host_end.close()
+        os.close(pidfd)
+
+
+def _reap(ctrl: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        ctrl.sendall(json.dumps({"op": "exit", "pid": pid, "signal": sig, "code": code}).encode())

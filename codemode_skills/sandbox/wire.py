@@ -1,0 +1,46 @@
+"""The JSON-lines wire format between the host and a worker.
+
+One JSON object per line, UTF-8. The host treats every line from a worker as hostile:
+it is size-capped before parsing, parsed strictly (no NaN, no duplicate-key surprises
+matter because only known fields are read) and checked field by field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class WireError(Exception):
+    """A worker sent something that is not a well-formed message."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise WireError(f"non-JSON constant {name}")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    try:
+        text = line.decode("utf-8")
+        value, end = _DECODER.raw_decode(text.strip())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WireError(f"malformed message: {exc}") from None
+    if end != len(text.strip()):
+        raise WireError("trailing data after message")
+    if not isinstance(value, dict) or not isinstance(value.get("op"), str):
+        raise WireError("a message must be an object with an 'op'")
+    return value
+
+
+def field(message: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = message.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise WireError(f"message field {name!r} is missing or has the wrong type")
+    return value

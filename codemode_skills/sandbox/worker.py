@@ -1,0 +1,192 @@
+"""The single-use worker: forked from the template, runs exactly one program, exits.
+
+Everything in this module runs inside the sandbox. The worker talks to the host over one
+stream socket (JSON lines, see ``wire``): it receives ``run``, sends ``log`` and ``call``
+messages, receives ``ret`` replies, and finishes with ``done``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import socket
+import sys
+from typing import Any
+
+from . import os_layers
+from .policy.modules import ModuleRegistry
+from .runtime import ProgramRun, RunLimits, ToolError, ToolValidationError
+
+_MB = 1024 * 1024
+
+
+class _Channel:
+    """Blocking writes, event-loop driven reads, on the worker's end of the socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.ids = itertools.count(1)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode() + b"\n"
+        self.sock.sendall(data)
+
+    def read_message(self) -> dict[str, Any]:
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def on_readable(self) -> None:
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:  # the host went away: nothing left to do
+            os._exit(3)
+        self.buffer += chunk
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            reply = json.loads(line)
+            future = self.pending.pop(reply.get("id"), None)
+            if future is not None and not future.done():
+                future.set_result(reply)
+
+    async def call(self, kind: str, name: str, args: dict[str, Any]) -> Any:
+        call_id = next(self.ids)
+        try:
+            message = {"op": "call", "id": call_id, "kind": kind, "name": name, "args": args}
+            data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode() + b"\n"
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"arguments to {kind}.{name}() must be JSON values: {exc}") from None
+        future = asyncio.get_running_loop().create_future()
+        self.pending[call_id] = future
+        self.sock.sendall(data)
+        reply = await future
+        if reply.get("ok"):
+            return reply.get("value")
+        error = reply.get("error") or {}
+        cls = ToolValidationError if error.get("type") == "ToolValidationError" else ToolError
+        raise cls(str(error.get("message", "the tool failed")))
+
+
+def _isolate_fds(keep: list[int], devnull: int) -> None:
+    for target in (0, 1, 2):
+        os.dup2(devnull, target)
+    keep_set = sorted(set(keep) | {0, 1, 2})
+    low = 3
+    for fd in keep_set:
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 65536)
+
+
+def worker_main(
+    sock: socket.socket, devnull: int, registry: ModuleRegistry, memory_base: int, seccomp: bool
+) -> None:
+    """Entry point in the forked child. Never returns."""
+    code = 0
+    channel: _Channel | None = None
+    try:
+        os_layers.prctl(os_layers.PR_SET_PDEATHSIG, 9)  # die with the template
+        os_layers.prctl(os_layers.PR_SET_DUMPABLE, 0)  # no /proc peeking, no ptrace
+        _isolate_fds([sock.fileno()], devnull)
+        try:  # the template forks as a batch task; a worker is on the request path
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except (AttributeError, OSError):
+            pass
+        sock.setblocking(True)
+        os_layers.apply_worker_limits()
+        loop = asyncio.new_event_loop()  # needs a socketpair: create it before seccomp
+        asyncio.set_event_loop(loop)
+        if seccomp:
+            os_layers.load_seccomp()
+        channel = _Channel(sock)
+        _warm_up(loop, registry)
+        channel.send({"op": "ready"})
+        request = channel.read_message()
+        if request.get("op") != "run":
+            os._exit(4)
+        memory = int(request.get("memory_mb", 256)) * _MB
+        cpu = max(1, int(request.get("cpu_s", 30)))
+        os_layers.apply_run_limits(address_space=memory_base + memory + 64 * _MB, cpu_seconds=cpu)
+        limits = RunLimits(**request.get("limits", {}))
+        run = ProgramRun(
+            registry=registry,
+            call=channel.call,
+            console=lambda text: channel.send({"op": "log", "text": text}),
+            tool_names=request.get("tools", []),
+            skill_names=request.get("skills", []),
+            limits=limits,
+            extra_globals=request.get("globals") or None,
+            restricted=bool(request.get("restricted", True)),
+        )
+        sys.stdout = sys.stderr = _Console(run)
+        loop.add_reader(sock.fileno(), channel.on_readable)
+        outcome = loop.run_until_complete(run.run(request.get("code", "")))
+        _send_done(channel, outcome, run.tool_calls)
+    except MemoryError:
+        code = 5
+        if channel is not None:
+            error = {"type": "MemoryLimitExceeded", "message": "the program ran out of memory"}
+            try:
+                _send_done(channel, {"success": False, "error": {**error, "line": None}}, 0)
+            except BaseException:
+                pass
+    except BaseException:
+        code = 6
+    finally:
+        os._exit(code)
+
+
+_WARM_UP = """
+import json
+class Point:
+    def __init__(self, x):
+        self._x = x
+data = {"a": [1, 2, 3], "b": "{} {}".format(1, 2)}
+print(f"{data['a']!r} {Point(1)._x}")
+return json.loads(json.dumps(data))
+"""
+
+
+def _warm_up(loop: asyncio.AbstractEventLoop, registry: ModuleRegistry) -> None:
+    """Run a representative program once so the copy-on-write page faults and lazy
+    initialisation it triggers happen before the worker reports ready, not on the
+    request path. Nothing it creates is reachable from the real program."""
+
+    async def no_call(kind: str, name: str, args: dict[str, Any]) -> Any:
+        return None
+
+    run = ProgramRun(registry=registry, call=no_call, console=lambda text: None)
+    loop.run_until_complete(run.run(_WARM_UP))
+
+
+def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> None:
+    result_json = outcome.pop("result_json", None)
+    outcome.pop("result", None)
+    head = json.dumps({"op": "done", "tool_calls": tool_calls, **outcome}, ensure_ascii=False)
+    if result_json is not None:  # splice the already-encoded result in, no second pass
+        line = head[:-1] + ', "result": ' + result_json + "}\n"
+    else:
+        line = head + "\n"
+    channel.sock.sendall(line.encode())
+
+
+class _Console:
+    """``sys.stdout`` inside the worker: writes become live log messages."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        self._run = run
+
+    def write(self, text: str) -> int:
+        self._run.write(str(text))
+        return len(text)
+
+    def flush(self) -> None:
+        pass

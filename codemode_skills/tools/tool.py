@@ -1,0 +1,189 @@
+"""``Tool``: a host function the sandboxed program may call, with validated I/O.
+
+The schema is generated once from pydantic models (``model_json_schema`` is the single
+source); every call is validated on the host before the function runs and its return
+value after, so a program can neither send a tool malformed input nor receive something
+that does not match what the stub promised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import keyword
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+
+from ..errors import ToolDefinitionError, ToolError, ToolValidationError
+from .docstrings import parse_docstring
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+def validate_tool_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+        raise ToolDefinitionError(
+            f"invalid tool name {name!r}: use a Python identifier of at most 64 characters "
+            "that starts with a letter"
+        )
+    return name
+
+
+def format_validation_error(exc: ValidationError, limit: int = 5) -> str:
+    """One line per problem, ``field.path: message``; no input values echoed at length."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "value"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    more = len(exc.errors()) - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+class Tool:
+    """A callable host tool.
+
+    Either from pydantic models: ``Tool(name=..., description=..., input_model=In,
+    output_model=Out, fn=f)`` where ``f(args: In)`` returns ``Out`` (or a dict), or from a
+    typed function through ``@tool``. ``blocking=True`` runs a sync function in a thread
+    so it cannot stall other concurrent calls.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str,
+        fn: Callable[..., Any],
+        input_model: type[BaseModel],
+        output_model: Any = None,
+        blocking: bool = False,
+        pass_model: bool = True,
+    ) -> None:
+        self.name = validate_tool_name(name)
+        if not isinstance(input_model, type) or not issubclass(input_model, BaseModel):
+            raise ToolDefinitionError(f"tool {name}: input_model must be a pydantic model class")
+        self.description = inspect.cleandoc(description or "").strip()
+        self.fn = fn
+        self.input_model = input_model
+        self.output_model = output_model
+        self.blocking = blocking
+        self._pass_model = pass_model
+        self._is_async = inspect.iscoroutinefunction(fn)
+        self._output = TypeAdapter(output_model) if output_model is not None else None
+        self.input_schema: dict[str, Any] = input_model.model_json_schema()
+        self.output_schema: dict[str, Any] | None = (
+            self._output.json_schema() if self._output is not None else None
+        )
+
+    def __repr__(self) -> str:
+        return f"Tool(name={self.name!r})"
+
+    def parameters_schema(self) -> dict[str, Any]:
+        """The JSON Schema a model adapter sends as the tool's parameters."""
+        return self.input_schema
+
+    async def invoke(self, args: dict[str, Any]) -> Any:
+        """Validate ``args``, call the function, validate and JSON-encode its result."""
+        try:
+            model = self.input_model.model_validate(args)
+        except ValidationError as exc:
+            raise ToolValidationError(
+                f"{self.name}(): invalid input: {format_validation_error(exc)}"
+            ) from None
+        try:
+            if self._pass_model:
+                call: Any = lambda: self.fn(model)  # noqa: E731
+            else:
+                kwargs = {k: getattr(model, k) for k in type(model).model_fields}
+                call = lambda: self.fn(**kwargs)  # noqa: E731
+            if self._is_async:
+                value = await call()
+            elif self.blocking:
+                value = await asyncio.to_thread(call)
+            else:
+                value = call()
+                if inspect.isawaitable(value):
+                    value = await value
+        except (ToolError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            raise ToolError(f"{self.name}() failed: {type(exc).__name__}: {exc}") from exc
+        return self.encode_output(value)
+
+    def encode_output(self, value: Any) -> Any:
+        if self._output is None:
+            try:
+                return TypeAdapter(Any).dump_python(value, mode="json")
+            except Exception as exc:
+                raise ToolValidationError(
+                    f"{self.name}() returned a value that is not JSON: {exc}"
+                ) from None
+        try:
+            checked = self._output.validate_python(value, from_attributes=True)
+        except ValidationError as exc:
+            raise ToolValidationError(
+                f"{self.name}() returned an invalid result: {format_validation_error(exc)}"
+            ) from None
+        return self._output.dump_python(checked, mode="json")
+
+
+def _model_from_function(
+    fn: Callable[..., Any], name: str, param_docs: dict[str, str]
+) -> type[BaseModel]:
+    try:
+        hints = get_type_hints(fn, include_extras=True)
+    except Exception as exc:
+        raise ToolDefinitionError(f"tool {name}: cannot resolve type hints: {exc}") from None
+    fields: dict[str, Any] = {}
+    for pname, param in inspect.signature(fn).parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise ToolDefinitionError(
+                f"tool {name}: *args/**kwargs cannot be described as a schema"
+            )
+        if pname not in hints:
+            raise ToolDefinitionError(f"tool {name}: parameter {pname!r} needs a type annotation")
+        default = ... if param.default is param.empty else param.default
+        fields[pname] = (hints[pname], Field(default, description=param_docs.get(pname)))
+    title = "".join(part.title() for part in name.split("_")) + "Input"
+    return create_model(title, __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    blocking: bool = False,
+) -> Any:
+    """Turn a typed (sync or async) function into a ``Tool``.
+
+    The docstring's first paragraph is the description; a Google-style ``Args:`` section
+    gives the parameter descriptions. The return annotation is the output schema.
+    """
+
+    def build(f: Callable[..., Any]) -> Tool:
+        tool_name = name or f.__name__
+        summary, param_docs = parse_docstring(f.__doc__ or "")
+        input_model = _model_from_function(f, tool_name, param_docs)
+        ret = inspect.signature(f).return_annotation
+        hints = get_type_hints(f, include_extras=True)
+        output = hints.get("return") if ret is not inspect.Signature.empty else None
+        if output is type(None):
+            output = None
+        return Tool(
+            name=tool_name,
+            description=description if description is not None else summary,
+            fn=f,
+            input_model=input_model,
+            output_model=output,
+            blocking=blocking,
+            pass_model=False,
+        )
+
+    return build(fn) if fn is not None else build
+
+
+ToolFn = Callable[..., Awaitable[Any]]
