@@ -74,6 +74,8 @@ class InProcessDriver:
         host = asyncio.get_running_loop()
         bridge = request.bridge
         logs: list[str] = []
+        in_flight: set[Any] = set()
+        program: dict[str, Any] = {}
 
         def console(text: str) -> None:
             logs.append(text)
@@ -91,11 +93,14 @@ class InProcessDriver:
                     f"arguments to {kind}.{name}() must be JSON values: {exc}"
                 ) from None
             future = asyncio.run_coroutine_threadsafe(bridge.call(kind, name, args), host)
+            in_flight.add(future)
             try:
                 value = await asyncio.wrap_future(future)
             except BridgeError as exc:
                 cls = ToolValidationError if exc.type == "ToolValidationError" else ToolError
                 raise cls(exc.message) from None
+            finally:
+                in_flight.discard(future)
             return json.loads(json.dumps(value))
 
         run = ProgramRun(
@@ -116,8 +121,10 @@ class InProcessDriver:
 
         def main() -> None:
             loop = asyncio.new_event_loop()
+            task = loop.create_task(run.run(request.code))
+            program.update(loop=loop, task=task)
             try:
-                outcome = loop.run_until_complete(run.run(request.code))
+                outcome = loop.run_until_complete(task)
             except BaseException as exc:
                 outcome = {
                     "success": False,
@@ -125,13 +132,23 @@ class InProcessDriver:
                 }
             finally:
                 loop.close()
-            host.call_soon_threadsafe(deliver, outcome)
+            if not host.is_closed():
+                host.call_soon_threadsafe(deliver, outcome)
 
         thread = threading.Thread(target=main, name="codemode-inprocess", daemon=True)
         thread.start()
         try:
             outcome = await asyncio.wait_for(asyncio.shield(done), request.timeout_s)
         except asyncio.TimeoutError:
+            # wake a program that is waiting (cancel), stop one that is computing (async
+            # exception), and drop the host side of its tool calls
+            for future in list(in_flight):
+                future.cancel()
+            if "loop" in program:
+                try:
+                    program["loop"].call_soon_threadsafe(program["task"].cancel)
+                except RuntimeError:  # it finished in the meantime
+                    pass
             _interrupt(thread)
             return failure(
                 "TimeoutError",

@@ -124,7 +124,9 @@ class SubprocessDriver:
     async def _launch(self) -> None:
         loop = asyncio.get_running_loop()
         host_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = json.dumps({"ctrl_fd": child_end.fileno(), "layers": self.layers})
+        config = json.dumps(
+            {"ctrl_fd": child_end.fileno(), "layers": self.layers, "restricted": self.restricted}
+        )
         try:
             self._proc = subprocess.Popen(  # noqa: ASYNC220 - a quick fork+exec, once
                 [sys.executable, "-I", "-c", BOOT, _PACKAGE_ROOT, config],

@@ -37,7 +37,24 @@ main(config)
 """
 
 
-def _preload(registry: ModuleRegistry) -> None:
+#: Imported in OS-only mode (``restricted=False``), where programs may import freely but
+#: can read no module files once Landlock is on.
+_UNRESTRICTED_PRELOAD = (
+    "subprocess",
+    "socket",
+    "ctypes",
+    "threading",
+    "signal",
+    "stat",
+    "resource",
+    "shutil",
+    "tempfile",
+    "urllib.request",
+    "http.client",
+)
+
+
+def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> None:
     import _strptime  # noqa: F401 - datetime.strptime imports it lazily
     import encodings
     import pkgutil
@@ -45,6 +62,11 @@ def _preload(registry: ModuleRegistry) -> None:
 
     registry.preload()
     harden_stdlib()
+    if unrestricted:
+        import importlib
+
+        for name in _UNRESTRICTED_PRELOAD:
+            importlib.import_module(name)
     for info in pkgutil.iter_modules(encodings.__path__):
         try:
             __import__(f"encodings.{info.name}")
@@ -96,7 +118,7 @@ def main(config_text: str) -> None:
     ctrl = socket.socket(fileno=int(config["ctrl_fd"]))
     os_layers.prctl(os_layers.PR_SET_PDEATHSIG, signal.SIGKILL)
     registry = ModuleRegistry()
-    _preload(registry)
+    _preload(registry, unrestricted=not config.get("restricted", True))
     memory_base = os_layers.memory_baseline()
     devnull = os.open(os.devnull, os.O_RDWR)
     report: dict[str, Any] = {"python": sys.version.split()[0]}

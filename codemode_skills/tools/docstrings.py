@@ -30,6 +30,9 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
             section, current = "Args", rest.group(1)
             params[current] = rest.group(2).strip()
             continue
+        if line.strip().startswith(":"):  # another reST field (:returns:, :raises:...)
+            section, current = "Other", None
+            continue
         if section is None:
             summary.append(line)
         elif section in ("Args", "Arguments", "Parameters"):

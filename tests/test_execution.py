@@ -1,0 +1,245 @@
+"""Running programs: tool calls, errors, limits and events, on both drivers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from codemode_skills import create_code_mode
+from codemode_skills.events import (
+    CONSOLE,
+    EXECUTION_FINISHED,
+    EXECUTION_STARTED,
+    TOOL_CALL,
+    TOOL_ERROR,
+    TOOL_RESULT,
+)
+from codemode_skills.sandbox import ERROR_TYPES, RunLimits
+
+from .conftest import TEST_TOOLS, run
+
+
+async def test_gathered_tool_calls_overlap_on_the_host(driver: Any) -> None:
+    code = (
+        "import asyncio\n"
+        "rs = await asyncio.gather(*(tools.slow_echo(value=str(i), delay=0.3) for i in range(3)))\n"
+        "return rs"
+    )
+    result = await run(driver, code)
+    assert result.success, result.error
+    assert [r["value"] for r in result.result] == ["0", "1", "2"]
+    latest_start = max(r["start"] for r in result.result)
+    earliest_end = min(r["end"] for r in result.result)
+    assert latest_start < earliest_end  # all three were in flight at once
+    assert result.tool_calls == 3
+
+
+async def test_tool_result_and_positional_dict(driver: Any) -> None:
+    result = await run(
+        driver,
+        "a = await tools.add(a=2, b=3)\nb = await tools.add({'a': 1, 'b': 1})\nreturn [a, b]",
+    )
+    assert result.result == [5, 2]
+
+
+async def test_input_validation_error_reaches_the_program(driver: Any) -> None:
+    code = (
+        "try:\n    await tools.add(a='x', b=1)\nexcept ToolValidationError as e:\n"
+        "    return ['caught', str(e)]"
+    )
+    result = await run(driver, code)
+    assert result.success
+    assert result.result[0] == "caught"
+    assert "add(): invalid input" in result.result[1] and "a:" in result.result[1]
+
+
+async def test_uncaught_validation_error(driver: Any) -> None:
+    result = await run(driver, "await tools.add(a=1)\nreturn 1")
+    assert result.error is not None
+    assert result.error.type == "ToolValidationError"
+    assert "b: Field required" in result.error.message
+    assert result.error.line == 1
+
+
+async def test_unknown_argument_is_refused(driver: Any) -> None:
+    result = await run(driver, "return await tools.add(a=1, b=2, c=3)")
+    assert result.error is not None and result.error.type == "ToolValidationError"
+
+
+async def test_output_validation_error(driver: Any) -> None:
+    result = await run(driver, "return await tools.bad_output()")
+    assert result.error is not None and result.error.type == "ToolValidationError"
+    assert "invalid result" in result.error.message
+
+
+async def test_tool_that_raises(driver: Any) -> None:
+    result = await run(driver, "x = 1\nawait tools.explode(message='kaboom')\nreturn x")
+    assert result.error is not None
+    assert result.error.type == "ToolError"
+    assert "kaboom" in result.error.message and "RuntimeError" in result.error.message
+    assert result.error.line == 2
+    caught = await run(
+        driver,
+        "try:\n    await tools.explode(message='x')\nexcept ToolError:\n    return 'handled'",
+    )
+    assert caught.result == "handled"
+
+
+async def test_unknown_tool(driver: Any) -> None:
+    result = await run(driver, "return await tools.nope()")
+    assert result.error is not None and result.error.type == "AttributeError"
+    assert "available: add" in result.error.message
+
+
+async def test_hanging_tool_cannot_outlive_the_timeout(driver: Any) -> None:
+    result = await run(driver, "await tools.hang()\nreturn 1", timeout_s=1)
+    assert result.error is not None and result.error.type == "TimeoutError"
+    assert 900 <= result.duration_ms < 5000
+    assert (await run(driver, "return 'alive'")).result == "alive"
+
+
+async def test_non_json_result(driver: Any) -> None:
+    for code in (
+        "return {1, 2}",
+        "return object()",
+        "return float('nan')",
+        "class A: pass\nreturn A()",
+    ):
+        result = await run(driver, code)
+        assert result.error is not None and result.error.type == "ResultNotSerializable", code
+
+
+async def test_syntax_error_with_line(driver: Any) -> None:
+    result = await run(driver, "x = 1\ny = (2,\nreturn x")
+    assert result.error is not None and result.error.type == "SyntaxError"
+    assert result.error.line in (2, 3)
+
+
+async def test_infinite_loop_times_out(driver: Any) -> None:
+    result = await run(driver, "while True:\n    pass", timeout_s=1)
+    assert result.error is not None and result.error.type == "TimeoutError"
+    assert (await run(driver, "return 1")).success
+
+
+async def test_deep_recursion(driver: Any) -> None:
+    result = await run(driver, "def f(n):\n    return f(n + 1)\nreturn f(0)")
+    assert result.error is not None and result.error.type == "RecursionError"
+    assert (await run(driver, "return 1")).success
+
+
+async def test_print_flood_is_capped(driver: Any) -> None:
+    limits = RunLimits(max_log_bytes=10_000)
+    result = await run(
+        driver,
+        "while True:\n    try:\n        print('x' * 100)\n    except Exception:\n        pass",
+        limits=limits,
+        timeout_s=5,
+    )
+    assert result.error is not None and result.error.type == "OutputLimitExceeded"
+    assert sum(len(line) + 1 for line in result.logs) <= 10_000
+    assert (await run(driver, "return 1")).success
+
+
+async def test_result_size_is_capped(driver: Any) -> None:
+    result = await run(driver, "return 'x' * 5000", limits=RunLimits(max_result_bytes=1000))
+    assert result.error is not None and result.error.type == "OutputLimitExceeded"
+
+
+async def test_tool_call_cap(driver: Any) -> None:
+    code = "for i in range(10):\n    await tools.add(a=i, b=0)\nreturn 'done'"
+    result = await run(driver, code, limits=RunLimits(max_tool_calls=5))
+    assert result.error is not None and result.error.type == "ToolCallLimitExceeded"
+
+
+async def test_memory_bomb(subprocess_driver: Any) -> None:
+    result = await run(subprocess_driver, "s = 'a' * 10**10\nreturn len(s)", memory_mb=128)
+    assert result.error is not None and result.error.type == "MemoryLimitExceeded"
+    grow = await run(
+        subprocess_driver, "x = []\nwhile True:\n    x.append(bytearray(10**6))", memory_mb=64
+    )
+    assert grow.error is not None and grow.error.type == "MemoryLimitExceeded"
+    assert (await run(subprocess_driver, "return 1")).success
+
+
+async def test_huge_power_times_out(subprocess_driver: Any) -> None:
+    result = await run(subprocess_driver, "return 10**10**8 % 7", timeout_s=1)
+    assert result.error is not None and result.error.type in ("TimeoutError", "MemoryLimitExceeded")
+    assert (await run(subprocess_driver, "return 1")).success
+
+
+def test_error_types_are_documented() -> None:
+    for name in (
+        "SyntaxError",
+        "PolicyViolation",
+        "TimeoutError",
+        "MemoryLimitExceeded",
+        "ToolError",
+        "ToolValidationError",
+        "OutputLimitExceeded",
+        "ResultNotSerializable",
+    ):
+        assert name in ERROR_TYPES
+
+
+async def test_events_sync_callback(driver: Any) -> None:
+    seen: list[Any] = []
+    cm = create_code_mode(TEST_TOOLS, driver=driver, on_event=seen.append)
+    result = await cm.execute(
+        "print('hi')\ntry:\n    await tools.explode(message='x')\nexcept ToolError:\n"
+        "    pass\nreturn await tools.add(a=1, b=2)"
+    )
+    assert result.result == 3
+    types = [e.type for e in seen]
+    assert types[0] == EXECUTION_STARTED and types[-1] == EXECUTION_FINISHED
+    for expected in (CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT):
+        assert expected in types
+    console = next(e for e in seen if e.type == CONSOLE)
+    assert console.data["text"] == "hi\n"
+    # the console event arrived before the run finished (live, not batched)
+    assert types.index(CONSOLE) < types.index(EXECUTION_FINISHED)
+    ids = {e.data["execution_id"] for e in seen}
+    assert len(ids) == 1
+
+
+async def test_events_async_stream(driver: Any) -> None:
+    cm = create_code_mode(TEST_TOOLS, driver=driver)
+    collected: list[str] = []
+
+    async def consume() -> None:
+        async for event in cm.events.stream():
+            collected.append(event.type)
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0)
+    await cm.execute("return await tools.add(a=1, b=1)")
+    cm.events.close()
+    await asyncio.wait_for(task, 5)
+    assert collected == [EXECUTION_STARTED, TOOL_CALL, TOOL_RESULT, EXECUTION_FINISHED]
+
+
+async def test_a_failing_subscriber_does_not_break_the_run(driver: Any) -> None:
+    def boom(event: Any) -> None:
+        raise RuntimeError("subscriber bug")
+
+    cm = create_code_mode(TEST_TOOLS, driver=driver, on_event=boom)
+    assert (await cm.execute("return 5")).result == 5
+
+
+async def test_execute_tool_roundtrip(cm: Any) -> None:
+    payload = await cm.tool.invoke({"code": "print('p')\nreturn {'ok': True}"})
+    assert payload == {"success": True, "result": {"ok": True}, "logs": ["p"]}
+    failed = await cm.tool.invoke({"code": "return 1/0"})
+    assert failed["success"] is False and failed["error"]["type"] == "ZeroDivisionError"
+
+
+@pytest.mark.parametrize("bad", [{"code": 5}, {}, {"code": "return 1", "extra": 1}])
+async def test_execute_tool_input_is_validated(cm: Any, bad: dict[str, Any]) -> None:
+    from codemode_skills import ToolValidationError
+
+    if "extra" in bad:  # extra keys are ignored by the execute tool's model
+        assert (await cm.tool.invoke(bad))["success"] is True
+        return
+    with pytest.raises(ToolValidationError):
+        await cm.tool.invoke(bad)
