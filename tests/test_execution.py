@@ -156,6 +156,7 @@ async def test_tool_call_cap(driver: Any) -> None:
 async def test_memory_bomb(subprocess_driver: Any) -> None:
     result = await run(subprocess_driver, "s = 'a' * 10**10\nreturn len(s)", memory_mb=128)
     assert result.error is not None and result.error.type == "MemoryLimitExceeded"
+    assert "memory limit" in result.error.message
     grow = await run(
         subprocess_driver, "x = []\nwhile True:\n    x.append(bytearray(10**6))", memory_mb=64
     )

@@ -248,8 +248,10 @@ class ProgramRun:
     def _failure(self, exc: BaseException) -> dict[str, Any]:
         try:
             message = str(exc)
-        except Exception:
+        except Exception:  # a program's __str__ may itself fail
             message = f"<unprintable {type(exc).__name__}>"
+        if isinstance(exc, MemoryError):
+            message = "the program exceeded its memory limit" + (f" ({message})" if message else "")
         return {
             "success": False,
             "result": None,

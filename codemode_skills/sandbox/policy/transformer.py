@@ -213,77 +213,76 @@ class SandboxTransformer(RestrictingNodeTransformer):
     visit_Await = visit_AsyncFor = visit_AsyncWith = visit_TryStar = visit_Call  # type: ignore[assignment]
 
 
+class _Bindings(ast.NodeVisitor):
+    """Collects the names a program binds at its top level (what a module makes global).
+
+    Nested function, lambda and class bodies are their own scopes and are skipped, except
+    for what is evaluated in the enclosing scope (decorators, defaults, bases).
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, None] = {}
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.names[node.id] = None
+
+    def _scope(self, node: Any) -> None:
+        if getattr(node, "name", None):
+            self.names[node.name] = None
+        for deco in getattr(node, "decorator_list", ()):
+            self.visit(deco)
+        args = getattr(node, "args", None)
+        if isinstance(args, ast.arguments):
+            for default in args.defaults + [d for d in args.kw_defaults if d]:
+                self.visit(default)
+        for base in getattr(node, "bases", ()):
+            self.visit(base)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _scope
+
+    def _comprehension(self, node: ast.AST) -> None:
+        for sub in ast.walk(node):  # only walrus targets leak out of a comprehension
+            if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                self.names[sub.target.id] = None
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    def visit_alias(self, node: ast.alias) -> None:
+        if node.name != "*":
+            self.names[node.asname or node.name.split(".")[0]] = None
+
+    def _named(self, node: Any) -> None:
+        name = getattr(node, "name", None) or getattr(node, "rest", None)
+        if name:
+            self.names[name] = None
+        self.generic_visit(node)
+
+    visit_ExceptHandler = visit_MatchAs = visit_MatchStar = visit_MatchMapping = _named
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.names.update(dict.fromkeys(node.names))
+
+
 def _top_level_bindings(body: list[ast.stmt]) -> list[str]:
-    """Names the program binds at its top level (what a module would make global)."""
-    names: dict[str, None] = {}
-
-    class Collector(ast.NodeVisitor):
-        def visit_Name(self, node: ast.Name) -> None:
-            if isinstance(node.ctx, (ast.Store, ast.Del)):
-                names[node.id] = None
-
-        def _scope(self, node: ast.AST) -> None:
-            name = getattr(node, "name", None)
-            if name:
-                names[name] = None
-            for deco in getattr(node, "decorator_list", []):
-                self.visit(deco)
-            args = getattr(node, "args", None)
-            if isinstance(args, ast.arguments):
-                for default in args.defaults + [d for d in args.kw_defaults if d]:
-                    self.visit(default)
-            for base in getattr(node, "bases", []):
-                self.visit(base)
-
-        visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
-        visit_Lambda = _scope
-
-        def _comprehension(self, node: ast.AST) -> None:
-            # only walrus targets leak out of a comprehension scope
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                    names[sub.target.id] = None
-
-        visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
-
-        def visit_alias(self, node: ast.alias) -> None:
-            if node.name != "*":
-                names[node.asname or node.name.split(".")[0]] = None
-
-        def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-            if node.name:
-                names[node.name] = None
-            self.generic_visit(node)
-
-        def visit_MatchAs(self, node: ast.MatchAs) -> None:
-            if node.name:
-                names[node.name] = None
-            self.generic_visit(node)
-
-        def visit_MatchStar(self, node: ast.MatchStar) -> None:
-            if node.name:
-                names[node.name] = None
-
-        def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
-            if node.rest:
-                names[node.rest] = None
-            self.generic_visit(node)
-
-        def visit_Global(self, node: ast.Global) -> None:
-            names.update(dict.fromkeys(node.names))
-
-    collector = Collector()
+    collector = _Bindings()
     for stmt in body:
         collector.visit(stmt)
-    return list(names)
+    return list(collector.names)
+
+
+def _locate(node: Any, line: int = 1) -> Any:
+    node.lineno = node.end_lineno = line
+    node.col_offset = node.end_col_offset = 0
+    return node
 
 
 def _wrap_program(tree: ast.Module) -> ast.Module:
     """``<body>`` -> ``async def __cm_main__(): global <top-level names>; <body>``."""
-    body = list(tree.body) or [ast.Pass()]
+    body = list(tree.body) or [_locate(ast.Pass())]
     bindings = _top_level_bindings(body)
     if bindings:
-        body.insert(0, ast.Global(names=bindings))
+        body.insert(0, _locate(ast.Global(names=bindings)))
     fn = ast.AsyncFunctionDef(
         name=ENTRY,
         args=ast.arguments(
@@ -301,7 +300,7 @@ def _wrap_program(tree: ast.Module) -> ast.Module:
         type_comment=None,
     )
     fn.cm_entry = True  # type: ignore[attr-defined]  # our wrapper, exempt from the name check
-    return ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[]))
+    return ast.Module(body=[_locate(fn)], type_ignores=[])
 
 
 def _policy_compile(tree: ast.AST, filename: str, mode: str) -> Any:
