@@ -211,3 +211,37 @@ async def test_oversized_message_is_rejected(raw: SubprocessDriver) -> None:
     assert result.error is not None
     assert result.error.type in ("OutputLimitExceeded", "SandboxError", "MemoryLimitExceeded")
     assert (await run(raw, "return 3")).result == 3
+
+
+async def test_bubblewrap_mode() -> None:
+    import shutil
+
+    from codemode_skills import IsolationUnavailable
+
+    if shutil.which("bwrap") is None:
+        with pytest.raises(IsolationUnavailable, match="bwrap"):
+            await SubprocessDriver(bwrap=True).start()
+        return
+    driver = SubprocessDriver(bwrap=True, restricted=False)
+    await driver.start()
+    try:
+        assert "bwrap" in driver.isolation["active"]
+        probe = (
+            "import os\nreturn [os.path.exists(p) for p in ('/etc/passwd', '/home', '/usr/lib')]"
+        )
+        visible = await run(driver, probe)
+        pid = await run(driver, "import os\nreturn os.getpid()")
+        passwd = await run(driver, "return open('/etc/passwd').read()")
+    finally:
+        await driver.close()
+    # the mount namespace shows only what the template needs (stat is not a Landlock right)
+    assert os.path.exists("/etc/passwd")
+    assert visible.success and visible.result == [False, False, True], visible
+    assert pid.success and pid.result < 100  # its own PID namespace
+    assert not passwd.success
+    restricted = SubprocessDriver(bwrap=True)
+    await restricted.start()
+    try:
+        assert (await run(restricted, "return sum(range(10))")).result == 45
+    finally:
+        await restricted.close()

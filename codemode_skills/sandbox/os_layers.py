@@ -170,7 +170,7 @@ def load_seccomp() -> dict[str, Any]:
     another process's limits."""
     try:
         import pyseccomp as sc
-    except (ImportError, OSError) as exc:  # libseccomp missing
+    except (ImportError, OSError, RuntimeError) as exc:  # libseccomp missing
         return {"active": False, "reason": f"libseccomp unavailable: {exc}"}
     deny = sc.ERRNO(errno.EPERM)
     f = sc.SyscallFilter(defaction=sc.ALLOW)

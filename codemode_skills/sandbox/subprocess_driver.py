@@ -13,10 +13,12 @@ import array
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +66,51 @@ class _Crash(Exception):
     pass
 
 
+def bwrap_prefix(bwrap: bool | str) -> list[str]:
+    """The bubblewrap command line that wraps the template.
+
+    Only what the template needs is mounted, read-only: ``/usr`` (system libraries), the
+    Python installation and this package. No ``/etc``, no ``/home``, no host ``/tmp``.
+    """
+    binary = bwrap if isinstance(bwrap, str) else shutil.which("bwrap")
+    if not binary or not os.path.exists(binary):
+        raise IsolationUnavailable("bubblewrap mode was requested but `bwrap` is not installed")
+    args = [
+        binary,
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--cap-drop",
+        "ALL",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/tmp",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--chdir",
+        "/",
+    ]
+    for top in ("/lib", "/lib64", "/bin", "/sbin"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    roots = {sys.prefix, sys.base_prefix, os.path.dirname(_PACKAGE_ROOT)}
+    roots |= {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    for root in sorted(roots):
+        if not root.startswith("/usr/") and os.path.isdir(root):
+            args += ["--ro-bind", root, root]
+    for path in ("/etc/localtime", "/etc/ld.so.cache"):  # time zone; libseccomp lookup
+        args += ["--ro-bind-try", path, path]
+    return [*args, "--"]
+    return args
+
+
 class SubprocessDriver:
     """The default driver. See docs/security.md for what each layer guarantees.
 
@@ -74,6 +121,10 @@ class SubprocessDriver:
         restricted: apply the language policy (default). ``False`` runs plain Python
             inside the OS layers only: for trusted code that needs all of Python.
         layers: turn individual layers off (``{"landlock": False}``), for diagnosis.
+        bwrap: also wrap the template in bubblewrap (``True`` finds ``bwrap`` on PATH, a
+            string is its path): a private mount namespace with only the Python
+            installation visible, read-only, and a PID namespace. Raises
+            ``IsolationUnavailable`` at start when bubblewrap is not installed.
     """
 
     name = "subprocess"
@@ -87,6 +138,7 @@ class SubprocessDriver:
         restricted: bool = True,
         layers: dict[str, bool] | None = None,
         start_timeout_s: float = 60.0,
+        bwrap: bool | str = False,
     ) -> None:
         self.pool_size = max(1, pool_size)
         self.require = set(LAYERS if strict else require)
@@ -97,6 +149,7 @@ class SubprocessDriver:
         self.layers = {k: True for k in ("uid", "namespaces", "landlock", "seccomp")}
         self.layers.update(layers or {})
         self.start_timeout_s = start_timeout_s
+        self.bwrap = bwrap
         self._proc: subprocess.Popen[bytes] | None = None
         self._ctrl: socket.socket | None = None
         self._idle: asyncio.Queue[_Worker] | None = None
@@ -128,8 +181,11 @@ class SubprocessDriver:
             {"ctrl_fd": child_end.fileno(), "layers": self.layers, "restricted": self.restricted}
         )
         try:
+            command = [sys.executable, "-I", "-c", BOOT, _PACKAGE_ROOT, config]
+            if self.bwrap:
+                command = bwrap_prefix(self.bwrap) + command
             self._proc = subprocess.Popen(  # noqa: ASYNC220 - a quick fork+exec, once
-                [sys.executable, "-I", "-c", BOOT, _PACKAGE_ROOT, config],
+                command,
                 env={},
                 pass_fds=(child_end.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -165,7 +221,7 @@ class SubprocessDriver:
         self._refill()
 
     def _summarize(self, report: dict[str, Any]) -> dict[str, Any]:
-        active = ["rlimits"]
+        active = ["rlimits"] + (["bwrap"] if self.bwrap else [])
         for layer in ("uid", "namespaces", "landlock", "seccomp"):
             if report.get(layer, {}).get("active"):
                 active.append(layer)

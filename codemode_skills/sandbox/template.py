@@ -75,7 +75,7 @@ def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> None:
     time.localtime()  # read /etc/localtime now, before Landlock
     try:
         import pyseccomp  # noqa: F401 - load libseccomp before Landlock
-    except (ImportError, OSError):
+    except (ImportError, OSError, RuntimeError):
         pass
 
 
