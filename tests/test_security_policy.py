@@ -62,6 +62,13 @@ ESCAPES: dict[str, tuple[str, ...]] = {
     "print_self": ("[].append.__self__.__class__.__bases__", ("PolicyViolation",)),
     # format-string attribute tricks
     "format_field": ("'{0.__class__.__init__.__globals__}'.format(1)", ("PolicyViolation",)),
+    "format_field_class": ("'{0.__class__}'.format(1)", ("PolicyViolation",)),
+    "fstring_walk": ("f'{(1).__class__.__base__}'", ("PolicyViolation",)),
+    "import_socket": (
+        "import socket\nsocket.create_connection(('127.0.0.1', 80))",
+        ("PolicyViolation",),
+    ),
+    "import_subprocess": ("import subprocess\nsubprocess.run(['id'])", ("PolicyViolation",)),
     "format_map_field": (
         "def f(): pass\n'{x.__globals__}'.format_map({'x': f})",
         ("PolicyViolation",),

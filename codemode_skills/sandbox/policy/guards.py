@@ -154,12 +154,21 @@ def safe_vars(*args: Any) -> Any:
 
 # -- formatting --------------------------------------------------------------------
 class SafeFormatter(string.Formatter):
-    """``string.Formatter`` whose ``{0.attr}`` fields go through the attribute policy."""
+    """``string.Formatter`` whose ``{0.attr}`` fields go through the attribute policy.
+
+    Format fields are a classic way to smuggle attribute walks past a code review
+    (``'{0.__class__.__init__.__globals__}'``), so they are held to a stricter rule than
+    code: no underscore names at all. ``'{0.name}'`` and ``'{0[key]}'`` work as usual.
+    """
 
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, Any]:
         first, rest = formatter_field_name_split(field_name)
         obj = self.get_value(first, args, kwargs)
         for is_attr, key in rest:
+            if is_attr and key.startswith("_"):
+                raise AttributePolicyViolation(
+                    f"format field attribute {key!r} is not allowed in the sandbox"
+                )
             obj = guarded_getattr(obj, key) if is_attr else obj[key]
         return obj, first
 
