@@ -270,6 +270,43 @@ PROGRAMS: dict[str, str] = {
                   isinstance(c, Cfg), callable(Cfg), type(c).__name__, Cfg.__qualname__,
                   [k for k in dir(c) if not k.startswith("__")]]
     """,
+    "scoping_and_names": """
+        from dataclasses import dataclass
+        @dataclass
+        class Point:
+            x: int
+            y: int = 0
+        def fact(n):
+            return 1 if n <= 1 else n * fact(n - 1)
+        scale = 2
+        def scaled(v):
+            return v * scale
+        scale = 3  # late binding, as for a module global
+        class Registry:
+            items = []
+            @classmethod
+            def add(cls, x):
+                cls.items.append(x)
+                return Registry
+        Registry.add(1).add(2)
+        total = 0
+        def add_total(n):
+            global total
+            total += n
+        add_total(5)
+        add_total(6)
+        def make_later():
+            global later
+            later = "set from a function"
+        make_later()
+        squares = [i * scale for i in range(3)]
+        hot = 0
+        for i in range(1000):
+            hot += i * i % 7
+        result = [repr(Point(1)), Point.__qualname__, fact.__qualname__, fact(5), scaled(2),
+                  Registry.items, total, later, squares, repr(fact).split(" at ")[0],
+                  str(Point), hot, sorted(k for k in dir() if k in ("hot", "total", "scale"))]
+    """,
     "star_import_and_del": """
         from math import *
         x = [1, 2, 3]

@@ -10,6 +10,7 @@ from .guards import (
     PolicyViolation,
     guarded_getattr,
     safe_delattr,
+    safe_dir,
     safe_hasattr,
     safe_setattr,
     safe_vars,
@@ -52,6 +53,7 @@ def _base_table() -> dict[str, Any]:
         setattr=safe_setattr,
         delattr=safe_delattr,
         vars=safe_vars,
+        dir=safe_dir,
         PolicyViolation=PolicyViolation,
     )
     return table

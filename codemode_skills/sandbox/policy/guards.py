@@ -27,6 +27,8 @@ from .names import (
 
 #: ``__name__`` of every program, as for a script run with ``python file.py``.
 PROGRAM_MODULE = "__main__"
+#: The compiled entry function of every program (see transformer.ENTRY).
+ENTRY_NAME = "__cm_main__"
 
 _INTERNAL_TYPES: tuple[type, ...] = (
     types.FrameType,
@@ -143,6 +145,19 @@ def safe_delattr(obj: Any, name: str) -> None:
     if type(name) is str:
         check_name(obj, name)
     delattr(obj, name)
+
+
+def safe_dir(*args: Any) -> list[str]:
+    """``dir()`` at the program's top level lists its top-level names (locals of the
+    entry function plus real globals), as it would at module level."""
+    if args:
+        return dir(*args)
+    frame = sys._getframe(1)
+    names = set(frame.f_locals)
+    if frame.f_code.co_name == ENTRY_NAME:
+        names |= {n for n in frame.f_globals if not is_reserved(n)}
+        names.discard("__builtins__")
+    return sorted(names)
 
 
 def safe_vars(*args: Any) -> Any:

@@ -20,16 +20,17 @@ module-level code would.
 from __future__ import annotations
 
 import ast
+import types
 from dataclasses import dataclass
 from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
+from .guards import ENTRY_NAME
 from .names import ALWAYS_DENIED, RESERVED_PREFIX, is_reserved, needs_guard
 
 PROGRAM_FILENAME = "<program>"
-ENTRY = f"{RESERVED_PREFIX}main__"
+ENTRY = ENTRY_NAME
 GETATTR = f"{RESERVED_PREFIX}getattr__"
 IMPORT_STAR = f"{RESERVED_PREFIX}import_star__"
 
@@ -110,8 +111,7 @@ class SandboxTransformer(RestrictingNodeTransformer):
         return self.node_contents_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        if not getattr(node, "cm_entry", False):
-            self.check_binding(node, node.name)
+        self.check_binding(node, node.name)
         return self.node_contents_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
@@ -142,11 +142,21 @@ class SandboxTransformer(RestrictingNodeTransformer):
         return node
 
     def visit_Global(self, node: ast.Global) -> Any:
+        names = self.__dict__.setdefault("global_names", {})
+        for name in node.names:
+            self.check_binding(node, name)
+            names[name] = None
+        return node
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> Any:
         for name in node.names:
             self.check_binding(node, name)
         return node
 
-    visit_Nonlocal = visit_Global  # type: ignore[assignment]
+    @property
+    def global_names(self) -> list[str]:
+        """Every name some ``global`` statement in the program declares."""
+        return list(self.__dict__.get("global_names", ()))
 
     def visit_MatchAs(self, node: ast.MatchAs) -> Any:
         self.check_binding(node, node.name)
@@ -213,76 +223,23 @@ class SandboxTransformer(RestrictingNodeTransformer):
     visit_Await = visit_AsyncFor = visit_AsyncWith = visit_TryStar = visit_Call  # type: ignore[assignment]
 
 
-class _Bindings(ast.NodeVisitor):
-    """Collects the names a program binds at its top level (what a module makes global).
-
-    Nested function, lambda and class bodies are their own scopes and are skipped, except
-    for what is evaluated in the enclosing scope (decorators, defaults, bases).
-    """
-
-    def __init__(self) -> None:
-        self.names: dict[str, None] = {}
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, (ast.Store, ast.Del)):
-            self.names[node.id] = None
-
-    def _scope(self, node: Any) -> None:
-        if getattr(node, "name", None):
-            self.names[node.name] = None
-        for deco in getattr(node, "decorator_list", ()):
-            self.visit(deco)
-        args = getattr(node, "args", None)
-        if isinstance(args, ast.arguments):
-            for default in args.defaults + [d for d in args.kw_defaults if d]:
-                self.visit(default)
-        for base in getattr(node, "bases", ()):
-            self.visit(base)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _scope
-
-    def _comprehension(self, node: ast.AST) -> None:
-        for sub in ast.walk(node):  # only walrus targets leak out of a comprehension
-            if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                self.names[sub.target.id] = None
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
-
-    def visit_alias(self, node: ast.alias) -> None:
-        if node.name != "*":
-            self.names[node.asname or node.name.split(".")[0]] = None
-
-    def _named(self, node: Any) -> None:
-        name = getattr(node, "name", None) or getattr(node, "rest", None)
-        if name:
-            self.names[name] = None
-        self.generic_visit(node)
-
-    visit_ExceptHandler = visit_MatchAs = visit_MatchStar = visit_MatchMapping = _named
-
-    def visit_Global(self, node: ast.Global) -> None:
-        self.names.update(dict.fromkeys(node.names))
-
-
-def _top_level_bindings(body: list[ast.stmt]) -> list[str]:
-    collector = _Bindings()
-    for stmt in body:
-        collector.visit(stmt)
-    return list(collector.names)
-
-
 def _locate(node: Any, line: int = 1) -> Any:
     node.lineno = node.end_lineno = line
     node.col_offset = node.end_col_offset = 0
     return node
 
 
-def _wrap_program(tree: ast.Module) -> ast.Module:
-    """``<body>`` -> ``async def __cm_main__(): global <top-level names>; <body>``."""
+def _wrap_program(tree: ast.Module, global_names: list[str]) -> ast.Module:
+    """``<body>`` -> ``async def __cm_main__(): <body>``.
+
+    Top-level names become the function's fast locals (closure cells where nested
+    functions use them), so a hot loop at the top level runs at function speed. A name
+    that any ``global`` statement mentions stays a real global, so ``global counter`` in
+    a helper function still shares the top level's ``counter`` exactly as in a module.
+    """
     body = list(tree.body) or [_locate(ast.Pass())]
-    bindings = _top_level_bindings(body)
-    if bindings:
-        body.insert(0, _locate(ast.Global(names=bindings)))
+    if global_names:
+        body.insert(0, _locate(ast.Global(names=global_names)))
     fn = ast.AsyncFunctionDef(
         name=ENTRY,
         args=ast.arguments(
@@ -299,24 +256,28 @@ def _wrap_program(tree: ast.Module) -> ast.Module:
         returns=None,
         type_comment=None,
     )
-    fn.cm_entry = True  # type: ignore[attr-defined]  # our wrapper, exempt from the name check
     return ast.Module(body=[_locate(fn)], type_ignores=[])
 
 
-def _policy_compile(tree: ast.AST, filename: str, mode: str) -> Any:
-    """Run the transformer over ``tree`` and compile it, or raise ``CompileFailed``."""
-    compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
+def _apply_policy(tree: ast.AST) -> SandboxTransformer:
+    """Run the transformer over ``tree`` in place, or raise ``CompileFailed``."""
+    errors: list[str] = []
+    transformer = SandboxTransformer(errors, [], {})
+    transformer.visit(tree)
+    for text in errors:
+        raise CompileFailed(
+            text.error if isinstance(text, _ErrorText) else PolicyError("SyntaxError", text, None)
+        )
+    return transformer
+
+
+def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
     try:
-        result = compiler(tree, filename, policy=SandboxTransformer)  # type: ignore[arg-type]
+        return compile(tree, filename, mode, dont_inherit=True)
     except SyntaxError as exc:
         raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
-    for text in result.errors:
-        if isinstance(text, _ErrorText):
-            raise CompileFailed(text.error)
-    if result.errors or result.code is None:
-        message = result.errors[0] if result.errors else "the program could not be compiled"
-        raise CompileFailed(PolicyError("SyntaxError", message, None))
-    return result.code
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
 
 
 def compile_program(source: str, *, restricted: bool = True) -> Any:
@@ -332,12 +293,37 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
         raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
-    if not restricted:
-        try:
-            return compile(_wrap_program(tree), PROGRAM_FILENAME, "exec")
-        except SyntaxError as exc:
-            raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
-    return _policy_compile(_wrap_program(tree), PROGRAM_FILENAME, "exec")
+    if restricted:
+        global_names = _apply_policy(tree).global_names
+    else:
+        global_names = sorted(
+            {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
+        )
+    code = _compile(_wrap_program(tree, list(global_names)), PROGRAM_FILENAME, "exec")
+    return _strip_qualnames(code)
+
+
+_QUALNAME_PREFIX = f"{ENTRY}.<locals>."
+
+
+def _strip_qualnames(code: types.CodeType) -> types.CodeType:
+    """Give the program's classes and functions the qualified names they would have at
+    module level (``Point``, not ``__cm_main__.<locals>.Point``): reprs, dataclasses and
+    pickling-style introspection then read exactly as in CPython."""
+    cut = len(_QUALNAME_PREFIX)
+    consts = tuple(
+        _strip_qualnames(c)
+        if isinstance(c, types.CodeType)
+        else c[cut:]
+        if isinstance(c, str) and c.startswith(_QUALNAME_PREFIX)
+        else c
+        for c in code.co_consts
+    )
+    changes: dict[str, Any] = {"co_consts": consts}
+    qualname = getattr(code, "co_qualname", "")
+    if qualname.startswith(_QUALNAME_PREFIX):
+        changes["co_qualname"] = qualname[cut:]
+    return code.replace(**changes)
 
 
 def compile_expression(
@@ -345,6 +331,8 @@ def compile_expression(
 ) -> Any:
     """A drop-in for ``compile(expr, filename, 'eval')`` that applies the policy."""
     try:
-        return _policy_compile(ast.parse(source, filename, "eval"), filename, "eval")
+        tree = ast.parse(source, filename, "eval")
+        _apply_policy(tree)
+        return _compile(tree, filename, "eval")
     except CompileFailed as exc:
         raise SyntaxError(exc.error.message) from None
