@@ -52,6 +52,11 @@ class EventHub:
         finally:
             self._queues.remove(queue)
 
+    @property
+    def active(self) -> bool:
+        """Whether anyone listens (callers skip building event data otherwise)."""
+        return bool(self._callbacks or self._queues)
+
     def emit(self, type_: str, **data: Any) -> None:
         if not self._callbacks and not self._queues:
             return

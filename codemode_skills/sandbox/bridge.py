@@ -56,32 +56,60 @@ class Bridge:
     def console(self, text: str) -> None:
         self.events.emit(CONSOLE, execution_id=self.execution_id, text=text)
 
+    def can_inline(self, kind: str, name: str) -> bool:
+        """Whether a call can be answered synchronously (a plain sync tool)."""
+        target = self._targets.get(kind, {}).get(name)
+        return bool(getattr(target, "inline", False))
+
+    def call_inline(self, kind: str, name: str, args: dict[str, Any]) -> Any:
+        """``call`` for targets where ``can_inline`` is true."""
+        target = self._targets[kind][name]
+        started = self._started(kind, name, args)
+        try:
+            value = target.invoke_inline(args)  # type: ignore[attr-defined]
+        except Exception as exc:
+            raise self._failed(kind, name, exc, started) from None
+        return self._finished(kind, name, value, started)
+
     async def call(self, kind: str, name: str, args: dict[str, Any]) -> Any:
         target = self._targets.get(kind, {}).get(name)
         if target is None:
             raise BridgeError("ToolError", f"there is no {kind[:-1]} named {name!r}")
-        started = time.perf_counter()
-        self.events.emit(TOOL_CALL, execution_id=self.execution_id, kind=kind, name=name, args=args)
+        started = self._started(kind, name, args)
         try:
             value = await target.invoke(args)
-        except ToolValidationError as exc:
-            self._error(kind, name, "ToolValidationError", str(exc), started)
-            raise BridgeError("ToolValidationError", scrub(str(exc))) from None
-        except ToolError as exc:
-            self._error(kind, name, "ToolError", str(exc), started)
-            raise BridgeError("ToolError", scrub(str(exc))) from None
         except Exception as exc:
-            message = f"{name}() failed: {type(exc).__name__}: {exc}"
-            self._error(kind, name, "ToolError", message, started)
-            raise BridgeError("ToolError", scrub(message)) from None
-        self.events.emit(
-            TOOL_RESULT,
-            execution_id=self.execution_id,
-            kind=kind,
-            name=name,
-            duration_ms=(time.perf_counter() - started) * 1000,
-        )
+            raise self._failed(kind, name, exc, started) from None
+        return self._finished(kind, name, value, started)
+
+    def _started(self, kind: str, name: str, args: dict[str, Any]) -> float:
+        if self.events.active:
+            self.events.emit(
+                TOOL_CALL, execution_id=self.execution_id, kind=kind, name=name, args=args
+            )
+        return time.perf_counter()
+
+    def _finished(self, kind: str, name: str, value: Any, started: float) -> Any:
+        if self.events.active:
+            self.events.emit(
+                TOOL_RESULT,
+                execution_id=self.execution_id,
+                kind=kind,
+                name=name,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
         return value
+
+    def _failed(self, kind: str, name: str, exc: Exception, started: float) -> BridgeError:
+        """Shape any failure of a target as the BridgeError the program will see."""
+        if isinstance(exc, ToolValidationError):
+            type_, message = "ToolValidationError", str(exc)
+        elif isinstance(exc, ToolError):
+            type_, message = "ToolError", str(exc)
+        else:  # a target outside our Tool class
+            type_, message = "ToolError", f"{name}() failed: {type(exc).__name__}: {exc}"
+        self._error(kind, name, type_, message, started)
+        return BridgeError(type_, scrub(message))
 
     def _error(self, kind: str, name: str, type_: str, message: str, started: float) -> None:
         self.events.emit(

@@ -96,8 +96,6 @@ def _error_type(exc: BaseException) -> str:
 class _Namespace:
     """``tools`` / ``skills``: attribute access yields an async function per name."""
 
-    __slots__ = ("_call", "_kind", "_known")
-
     def __init__(
         self, kind: str, names: Iterable[str], call: Callable[..., Awaitable[Any]]
     ) -> None:
@@ -113,15 +111,16 @@ class _Namespace:
             raise AttributeError(f"there is no {label} named {name!r} (available: {hint})")
         call = self._call
 
-        async def invoke(*args: Any, **kwargs: Any) -> Any:
+        def invoke(*args: Any, **kwargs: Any) -> Awaitable[Any]:
             if args:
                 if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
                     kwargs = args[0]
                 else:
                     raise TypeError(f"{kind}.{name}() takes keyword arguments only")
-            return await call(kind, name, kwargs)
+            return call(kind, name, kwargs)
 
         invoke.__name__ = invoke.__qualname__ = name
+        self.__dict__[name] = invoke  # later lookups skip __getattr__
         return invoke
 
     def __dir__(self) -> list[str]:
@@ -185,7 +184,8 @@ class ProgramRun:
         end = "\n" if end is None else end
         self.write(sep.join(map(str, args)) + end)
 
-    async def call(self, kind: str, name: str, args: Any) -> Any:
+    def call(self, kind: str, name: str, args: Any) -> Awaitable[Any]:
+        """Count and check a call, then hand it to the driver (returns its awaitable)."""
         self.tool_calls += 1
         if self.tool_calls > self.limits.max_tool_calls:
             self.limit_hit = ToolCallLimitExceeded(
@@ -194,7 +194,7 @@ class ProgramRun:
             raise self.limit_hit
         if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
             raise TypeError("tool arguments must be keyword arguments")
-        return await self._call(kind, name, args)
+        return self._call(kind, name, args)
 
     def _import_star(self, globals_: dict[str, Any], module: str) -> None:
         facade = self.registry.importer()(module, fromlist=("*",))

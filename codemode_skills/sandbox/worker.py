@@ -37,7 +37,7 @@ class _Channel:
 
     def read_message(self) -> dict[str, Any]:
         while b"\n" not in self.buffer:
-            chunk = self.sock.recv(1 << 20)
+            chunk = self.sock.recv(65536)
             if not chunk:
                 raise EOFError
             self.buffer += chunk
@@ -45,7 +45,7 @@ class _Channel:
         return json.loads(line)
 
     def on_readable(self) -> None:
-        chunk = self.sock.recv(1 << 20)
+        chunk = self.sock.recv(65536)
         if not chunk:  # the host went away: nothing left to do
             os._exit(3)
         self.buffer += chunk
@@ -56,6 +56,12 @@ class _Channel:
             if future is not None and not future.done():
                 future.set_result(reply)
 
+    def _read_reply(self, call_id: int) -> dict[str, Any]:
+        while True:
+            reply = self.read_message()
+            if reply.get("id") == call_id:
+                return reply
+
     async def call(self, kind: str, name: str, args: dict[str, Any]) -> Any:
         call_id = next(self.ids)
         try:
@@ -63,15 +69,32 @@ class _Channel:
             data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode() + b"\n"
         except (TypeError, ValueError) as exc:
             raise TypeError(f"arguments to {kind}.{name}() must be JSON values: {exc}") from None
-        future = asyncio.get_running_loop().create_future()
-        self.pending[call_id] = future
-        self.sock.sendall(data)
-        reply = await future
+        loop = asyncio.get_running_loop()
+        if not self.pending and _nothing_else_to_run(loop):
+            # Nothing can make progress before the host answers, so wait for the reply
+            # right here instead of going round the event loop (a sequential tool call
+            # then costs one send and one receive).
+            self.sock.sendall(data)
+            reply = self._read_reply(call_id)
+        else:
+            future = loop.create_future()
+            self.pending[call_id] = future
+            self.sock.sendall(data)
+            reply = await future
         if reply.get("ok"):
             return reply.get("value")
         error = reply.get("error") or {}
         cls = ToolValidationError if error.get("type") == "ToolValidationError" else ToolError
         raise cls(str(error.get("message", "the tool failed")))
+
+
+def _nothing_else_to_run(loop: asyncio.AbstractEventLoop) -> bool:
+    """True when no callback is ready and no timer is pending: the running task is the
+    only thing that could run. Reads the selector loop's internals, so any doubt (another
+    loop implementation) answers False and the caller takes the ordinary path."""
+    ready = getattr(loop, "_ready", None)
+    scheduled = getattr(loop, "_scheduled", None)
+    return ready is not None and scheduled is not None and not ready and not scheduled
 
 
 def _isolate_fds(keep: list[int], devnull: int) -> None:

@@ -85,20 +85,44 @@ class Tool:
         """The JSON Schema a model adapter sends as the tool's parameters."""
         return self.input_schema
 
-    async def invoke(self, args: dict[str, Any]) -> Any:
-        """Validate ``args``, call the function, validate and JSON-encode its result."""
+    @property
+    def inline(self) -> bool:
+        """A plain sync tool: cheap enough to call straight from the I/O callback."""
+        return not self._is_async and not self.blocking
+
+    def _bind(self, args: dict[str, Any]) -> Any:
+        """Validate ``args`` and return a zero-argument callable that runs the tool."""
         try:
             model = self.input_model.model_validate(args)
         except ValidationError as exc:
             raise ToolValidationError(
                 f"{self.name}(): invalid input: {format_validation_error(exc)}"
             ) from None
+        if self._pass_model:
+            return lambda: self.fn(model)
+        kwargs = {k: getattr(model, k) for k in type(model).model_fields}
+        return lambda: self.fn(**kwargs)
+
+    def invoke_inline(self, args: dict[str, Any]) -> Any:
+        """``invoke`` for an ``inline`` tool, without an event loop round."""
+        call = self._bind(args)
         try:
-            if self._pass_model:
-                call: Any = lambda: self.fn(model)  # noqa: E731
-            else:
-                kwargs = {k: getattr(model, k) for k in type(model).model_fields}
-                call = lambda: self.fn(**kwargs)  # noqa: E731
+            value = call()
+        except ToolError:
+            raise
+        except Exception as exc:
+            raise ToolError(f"{self.name}() failed: {type(exc).__name__}: {exc}") from exc
+        if inspect.isawaitable(value):
+            close = getattr(value, "close", None)
+            if close is not None:
+                close()
+            raise ToolError(f"{self.name}() returned an awaitable: declare the function async")
+        return self.encode_output(value)
+
+    async def invoke(self, args: dict[str, Any]) -> Any:
+        """Validate ``args``, call the function, validate and JSON-encode its result."""
+        call = self._bind(args)
+        try:
             if self._is_async:
                 value = await call()
             elif self.blocking:

@@ -1,0 +1,150 @@
+"""One execution's exchange with a worker (host side).
+
+Every line the worker sends is untrusted: it is parsed strictly, each field is checked,
+logs and tool calls are capped again here (a worker that ignores its own caps is killed),
+and anything unexpected ends the run with ``SandboxError``. Tool calls to inline tools
+(fast sync functions) are answered straight from ``data_received``; the others run as
+their own tasks so calls gathered by the program overlap on the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from . import wire
+from .bridge import BridgeError
+from .driver import ExecutionRequest
+from .pool import Worker
+
+
+class WorkerCrashed(Exception):
+    """The worker's socket closed before it reported a result."""
+
+
+class LogFlood(Exception):
+    """The worker kept sending logs past the cap."""
+
+
+class Conversation:
+    def __init__(self, worker: Worker, request: ExecutionRequest, restricted: bool) -> None:
+        self.worker = worker
+        self.link = worker.link
+        self.request = request
+        self.restricted = restricted
+        self.logs: list[str] = []
+        self.calls = 0
+        self._log_bytes = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.outcome: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.link.handler = self.on_line
+        self.link.on_close = self.on_close
+        if self.link.closed:  # died while it waited in the pool
+            self.outcome.set_exception(WorkerCrashed())
+
+    def start(self) -> None:
+        limits = self.request.limits
+        self.link.write(wire.encode({
+            "op": "run",
+            "code": self.request.code,
+            "tools": self.request.bridge.tool_names,
+            "skills": self.request.bridge.skill_names,
+            "limits": {"max_log_bytes": limits.max_log_bytes,
+                       "max_result_bytes": limits.max_result_bytes,
+                       "max_tool_calls": limits.max_tool_calls},
+            "memory_mb": self.request.memory_mb,
+            "cpu_s": int(self.request.timeout_s) + 1,
+            "globals": self.request.globals,
+            "restricted": self.restricted,
+        }))  # fmt: skip
+
+    def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self.link.handler = None
+        self.link.on_close = None
+
+    # -- from the worker ------------------------------------------------------------------
+    def on_close(self, exc: Exception | None) -> None:
+        if not self.outcome.done():
+            self.outcome.set_exception(exc or WorkerCrashed())
+
+    def on_line(self, line: bytes) -> None:
+        try:
+            self._dispatch(wire.decode(line))
+        except (wire.WireError, LogFlood) as exc:
+            self.link.fail(exc)
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        op = message["op"]
+        limits = self.request.limits
+        if op == "log":
+            text = wire.field(message, "text", str)
+            self._log_bytes += len(text)
+            if self._log_bytes > limits.max_log_bytes * 4 + 4096:
+                raise LogFlood("log flood")
+            self.logs.append(text)
+            self.request.bridge.console(text)
+        elif op == "call":
+            self.calls += 1
+            if self.calls > limits.max_tool_calls + 1:
+                raise wire.WireError("the tool call limit was ignored")
+            self._call(message)
+        elif op == "done":
+            self._done(message)
+        else:
+            raise wire.WireError(f"unknown message {op!r}")
+
+    def _call(self, message: dict[str, Any]) -> None:
+        call_id = wire.field(message, "id", int)
+        kind = wire.field(message, "kind", str)
+        if kind not in ("tools", "skills"):
+            raise wire.WireError(f"unknown call kind {kind!r}")
+        name = wire.field(message, "name", str)
+        args = wire.field(message, "args", dict)
+        bridge = self.request.bridge
+        if bridge.can_inline(kind, name):
+            try:
+                self._reply(call_id, True, bridge.call_inline(kind, name, args))
+            except BridgeError as exc:
+                self._reply(call_id, False, {"type": exc.type, "message": exc.message})
+            return
+        task = asyncio.get_running_loop().create_task(self._serve(call_id, kind, name, args))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, call_id: int, kind: str, name: str, args: dict[str, Any]) -> None:
+        try:
+            value = await self.request.bridge.call(kind, name, args)
+        except BridgeError as exc:
+            self._reply(call_id, False, {"type": exc.type, "message": exc.message})
+        else:
+            self._reply(call_id, True, value)
+
+    def _reply(self, call_id: int, ok: bool, payload: Any) -> None:
+        message = {"op": "ret", "id": call_id, "ok": ok, ("value" if ok else "error"): payload}
+        try:
+            data = wire.encode(message)
+        except (TypeError, ValueError) as exc:
+            error = {"type": "ToolError", "message": f"the tool returned a non-JSON value: {exc}"}
+            data = wire.encode({"op": "ret", "id": call_id, "ok": False, "error": error})
+        self.link.write(data)
+
+    def _done(self, message: dict[str, Any]) -> None:
+        error = message.get("error")
+        if error is not None:
+            if not isinstance(error, dict):
+                raise wire.WireError("malformed error")
+            line = error.get("line")
+            error = {
+                "type": wire.field(error, "type", str)[:100],
+                "message": wire.field(error, "message", str)[:4000],
+                "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+            }
+        success = message.get("success") is True
+        if not success and error is None:
+            raise wire.WireError("a failed run must carry an error")
+        if not self.outcome.done():
+            self.outcome.set_result(
+                {"success": success, "result": message.get("result"), "error": error}
+            )
