@@ -17,6 +17,10 @@ from .bridge import BridgeError
 from .driver import ExecutionRequest
 from .pool import Worker
 
+#: After sending a program, poll this many times longer than between messages: a short
+#: program answers within a fraction of a millisecond.
+START_SPIN_FACTOR = 3
+
 
 class WorkerCrashed(Exception):
     """The worker's socket closed before it reported a result."""
@@ -57,6 +61,7 @@ class Conversation:
             "globals": self.request.globals,
             "restricted": self.restricted,
         }))  # fmt: skip
+        self.link.spin(self.link.spin_s * START_SPIN_FACTOR)
 
     def stop(self) -> None:
         for task in self._tasks:
@@ -122,9 +127,11 @@ class Conversation:
             self._reply(call_id, True, value)
 
     def _reply(self, call_id: int, ok: bool, payload: Any) -> None:
-        message = {"op": "ret", "id": call_id, "ok": ok, ("value" if ok else "error"): payload}
         try:
-            data = wire.encode(message)
+            if ok:
+                data = wire.ok_line(call_id, payload)
+            else:
+                data = wire.encode({"op": "ret", "id": call_id, "ok": False, "error": payload})
         except (TypeError, ValueError) as exc:
             error = {"type": "ToolError", "message": f"the tool returned a non-JSON value: {exc}"}
             data = wire.encode({"op": "ret", "id": call_id, "ok": False, "error": error})

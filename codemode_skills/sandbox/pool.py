@@ -65,6 +65,7 @@ class WorkerPool:
         bwrap: bool | str,
         start_timeout_s: float,
         max_line: int,
+        spin_s: float = 0.0,
     ) -> None:
         self.size = size
         self.layers = layers
@@ -72,6 +73,7 @@ class WorkerPool:
         self.bwrap = bwrap
         self.start_timeout_s = start_timeout_s
         self.max_line = max_line
+        self.spin_s = spin_s
         self.report: dict[str, Any] = {}
         self._proc: subprocess.Popen[bytes] | None = None
         self._ctrl: socket.socket | None = None
@@ -202,26 +204,24 @@ class WorkerPool:
 
     # -- workers --------------------------------------------------------------------------
     async def _prepare(self, pid: int, sock: socket.socket, pidfd: int) -> None:
-        loop = asyncio.get_running_loop()
-        link = WorkerLink(self.max_line)
+        """Wait for a new worker's warm-up, then hand it to a waiter or the idle queue.
+        Whatever goes wrong counts as a failed worker: nothing may leave a waiter hanging."""
+        link: WorkerLink | None = None
         try:
-            await loop.connect_accepted_socket(lambda: link, sock)
+            link = WorkerLink(sock, self.max_line, self.spin_s)
             ok = await asyncio.wait_for(asyncio.shield(link.ready), self.start_timeout_s)
-        except (OSError, asyncio.TimeoutError):
+        except (Exception, asyncio.CancelledError):
             ok = False
-        worker = Worker(pid, pidfd, link)
         self._outstanding -= 1
+        if link is None:
+            sock.close()
+            os.close(pidfd)
+            self._worker_failed()
+            return
+        worker = Worker(pid, pidfd, link)
         if not ok or not self.running:
             worker.close()
-            self._failures += 1
-            if self._failures >= MAX_CONSECUTIVE_FAILURES:
-                self._broken = SandboxError(
-                    f"{self._failures} sandbox workers in a row failed to start\n"
-                    f"{self.stderr_tail()}"
-                )
-                self._fail_waiters(self._broken)
-            else:
-                self.refill()
+            self._worker_failed()
             return
         self._failures = 0
         link.handler = None  # idle: anything it sends now is a protocol breach
@@ -232,6 +232,16 @@ class WorkerPool:
                 waiter.set_result(worker)
                 return
         self._idle.append(worker)
+
+    def _worker_failed(self) -> None:
+        self._failures += 1
+        if self._failures >= MAX_CONSECUTIVE_FAILURES:
+            self._broken = SandboxError(
+                f"{self._failures} sandbox workers in a row failed to start\n{self.stderr_tail()}"
+            )
+            self._fail_waiters(self._broken)
+        else:
+            self.refill()
 
     def _discard_idle(self, worker: Worker) -> None:
         if worker in self._idle:

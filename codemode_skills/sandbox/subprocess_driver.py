@@ -19,7 +19,7 @@ from ..errors import IsolationUnavailable, SandboxError
 from . import wire
 from .conversation import Conversation, LogFlood, WorkerCrashed
 from .driver import ExecutionRequest, failure, make_result
-from .link import LineTooLong
+from .link import LineTooLong, default_spin_s
 from .pool import Worker, WorkerPool
 from .result import ExecutionResult
 
@@ -41,6 +41,9 @@ class SubprocessDriver:
             installation visible, read-only, and a PID namespace. Raises
             ``IsolationUnavailable`` at start when bubblewrap is not installed.
         max_message_bytes: the largest line a worker may send.
+        spin_us: how long the host polls a running worker for its next message before
+            yielding to the event loop (only when the loop has nothing else ready).
+            ``None`` picks 200 µs on a multi-CPU machine and 0 on a single CPU.
     """
 
     name = "subprocess"
@@ -56,6 +59,7 @@ class SubprocessDriver:
         start_timeout_s: float = 60.0,
         bwrap: bool | str = False,
         max_message_bytes: int = 8 * 1024 * 1024,
+        spin_us: float | None = None,
     ) -> None:
         self.require = set(LAYERS if strict else require)
         unknown = self.require - set(LAYERS)
@@ -65,9 +69,10 @@ class SubprocessDriver:
         self.bwrap = bwrap
         chosen = {k: True for k in ("uid", "namespaces", "landlock", "seccomp")}
         chosen.update(layers or {})
+        spin_s = default_spin_s() if spin_us is None else max(0.0, spin_us) / 1e6
         self._pool = WorkerPool(size=max(1, pool_size), layers=chosen, restricted=restricted,
                                 bwrap=bwrap, start_timeout_s=start_timeout_s,
-                                max_line=max_message_bytes)  # fmt: skip
+                                max_line=max_message_bytes, spin_s=spin_s)  # fmt: skip
         self._isolation: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 

@@ -22,17 +22,36 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
+#: One encoder, built once: ``json.dumps`` with options builds a new one per call.
+ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+    return ENCODER.encode(message).encode("utf-8") + b"\n"
+
+
+def call_line(call_id: int, kind: str, name: str, args: dict[str, Any]) -> bytes:
+    """A worker's call message (``kind`` and ``name`` are identifiers, safe verbatim)."""
+    return (
+        f'{{"op": "call", "id": {call_id}, "kind": "{kind}", "name": "{name}", '
+        f'"args": {ENCODER.encode(args)}}}\n'
+    ).encode()
+
+
+def ok_line(call_id: int, value: Any) -> bytes:
+    """The host's reply to a successful call."""
+    return (
+        f'{{"op": "ret", "id": {call_id}, "ok": true, "value": {ENCODER.encode(value)}}}\n'.encode()
+    )
 
 
 def decode(line: bytes) -> dict[str, Any]:
     try:
         text = line.decode("utf-8")
-        value, end = _DECODER.raw_decode(text.strip())
+        value, end = _DECODER.raw_decode(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise WireError(f"malformed message: {exc}") from None
-    if end != len(text.strip()):
+    if end != len(text):
         raise WireError("trailing data after message")
     if not isinstance(value, dict) or not isinstance(value.get("op"), str):
         raise WireError("a message must be an object with an 'op'")

@@ -20,6 +20,8 @@ module-level code would.
 from __future__ import annotations
 
 import ast
+import re
+import sys
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -280,6 +282,25 @@ def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
         raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
 
 
+#: Everything the transformer acts on is spelled with one of these in the source text:
+#: guarded and refused names contain "_" or are "format"/"format_map"/"mro"; star and
+#: relative imports; "global" feeds the scope analysis. Non-ASCII source is excluded
+#: because identifiers are NFKC-normalised ("＿" becomes "_").
+_POLICY_TOUCHES = re.compile(r"_|format|mro|\*|from\s*\.|global")
+#: Versions whose whole AST node set is on the allow-list (checked by the test suite).
+_NO_OP_SAFE_VERSIONS = ((3, 10), (3, 11))
+
+
+def _policy_is_a_no_op(source: str) -> bool:
+    """True when the transformer provably would change nothing and refuse nothing, so the
+    program can be compiled directly (the hot path for short programs)."""
+    return (
+        sys.version_info[:2] in _NO_OP_SAFE_VERSIONS
+        and source.isascii()
+        and _POLICY_TOUCHES.search(source) is None
+    )
+
+
 def compile_program(source: str, *, restricted: bool = True) -> Any:
     """Compile a program; return a code object defining ``__cm_main__``.
 
@@ -293,7 +314,7 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
         raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
-    if restricted:
+    if restricted and not _policy_is_a_no_op(source):
         global_names = _apply_policy(tree).global_names
     else:
         global_names = sorted(
