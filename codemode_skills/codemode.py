@@ -134,7 +134,8 @@ class CodeMode:
         """Run ``code``. Never raises for anything the program does."""
         execution_id = f"{os.getpid()}-{next(self._ids)}"
         bridge = Bridge(self.tools, skills, self.events, execution_id)
-        self.events.emit(EXECUTION_STARTED, execution_id=execution_id, code=code)
+        if self.events.active:
+            self.events.emit(EXECUTION_STARTED, execution_id=execution_id, code=code)
         result = await self.driver.execute(
             ExecutionRequest(
                 code=code,
@@ -145,6 +146,8 @@ class CodeMode:
                 globals=globals,
             )
         )
+        if not self.events.active:
+            return result
         self.events.emit(
             EXECUTION_FINISHED,
             execution_id=execution_id,

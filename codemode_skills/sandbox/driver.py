@@ -46,11 +46,17 @@ def make_result(
 ) -> ExecutionResult:
     """Shape a runtime outcome (``success``/``result``/``error``) as an ExecutionResult."""
     error = outcome.get("error")
-    return ExecutionResult(
-        success=bool(outcome.get("success")),
-        result=outcome.get("result") if outcome.get("success") else None,
+    success = outcome.get("success") is True
+    # the drivers have checked every field already: construct without re-validating
+    return ExecutionResult.model_construct(
+        success=success,
+        result=outcome.get("result") if success else None,
         logs=split_logs(logs),
-        error=ExecutionError(**error) if error else None,
+        error=ExecutionError.model_construct(
+            type=str(error["type"]), message=str(error["message"]), line=error.get("line")
+        )
+        if error
+        else None,
         duration_ms=(time.perf_counter() - started) * 1000,
         tool_calls=tool_calls,
     )

@@ -266,6 +266,14 @@ class WorkerPool:
             except OSError:
                 self._outstanding -= missing
 
+    def take_nowait(self) -> Worker | None:
+        """A ready worker if one is waiting (the fast path), else None."""
+        if not self._idle or self._broken is not None or self._ctrl is None:
+            return None
+        worker = self._idle.popleft()
+        self._exits[worker.pid] = asyncio.get_running_loop().create_future()
+        return worker
+
     async def take(self) -> Worker:
         """A ready worker (waiting for one if needed); a replacement is forked after."""
         if self._broken is not None:
@@ -281,7 +289,6 @@ class WorkerPool:
                 worker = await asyncio.wait_for(waiter, self.start_timeout_s)
             except asyncio.TimeoutError:
                 raise SandboxError("no sandbox worker became ready in time") from None
-        loop.call_soon(self.refill)  # the fork happens once this request is under way
         self._exits[worker.pid] = loop.create_future()
         return worker
 
@@ -290,5 +297,9 @@ class WorkerPool:
         return self._exits[worker.pid]
 
     def release(self, worker: Worker) -> None:
-        worker.close()
+        """Kill and forget a used worker and fork its replacement, after the caller has
+        its result: neither the kill nor the fork is on the request path."""
         self._exits.pop(worker.pid, None)
+        loop = asyncio.get_running_loop()
+        loop.call_soon(worker.close)
+        loop.call_soon(self.refill)

@@ -131,8 +131,10 @@ class SubprocessDriver:
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
         try:
-            await self.start()
-            worker = await self._pool.take()
+            worker = self._pool.take_nowait()
+            if worker is None:
+                await self.start()
+                worker = await self._pool.take()
         except SandboxError as exc:
             return failure("SandboxError", str(exc), [], started)
         loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ messages, receives ``ret`` replies, and finishes with ``done``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import os
@@ -21,6 +22,8 @@ from .policy.modules import ModuleRegistry
 from .runtime import ProgramRun, RunLimits, ToolError, ToolValidationError
 
 _MB = 1024 * 1024
+_DEFAULT_LIMITS = RunLimits()
+_DEFAULT_SPEC = dataclasses.asdict(_DEFAULT_LIMITS)
 #: How long a worker polls for a tool's reply before it blocks (see _spin_for_data);
 #: polling only pays when the host can run on another CPU meanwhile.
 SPIN_S = 0.0002 if len(os.sched_getaffinity(0)) > 1 else 0.0
@@ -151,6 +154,10 @@ def worker_main(
             os_layers.load_seccomp()
         channel = _Channel(sock)
         _warm_up(loop, registry)
+        # everything that does not depend on the request is set up before it comes
+        console = _Console()
+        sys.stdout = sys.stderr = console
+        loop.add_reader(sock.fileno(), channel.on_readable)
         channel.send({"op": "ready"})
         request = channel.read_message()
         if request.get("op") != "run":
@@ -158,7 +165,8 @@ def worker_main(
         memory = int(request.get("memory_mb", 256)) * _MB
         cpu = max(1, int(request.get("cpu_s", 30)))
         os_layers.apply_run_limits(address_space=memory_base + memory + 64 * _MB, cpu_seconds=cpu)
-        limits = RunLimits(**request.get("limits", {}))
+        limits_spec = request.get("limits") or {}
+        limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(**limits_spec)
         run = ProgramRun(
             registry=registry,
             call=channel.call,
@@ -169,10 +177,10 @@ def worker_main(
             extra_globals=request.get("globals") or None,
             restricted=bool(request.get("restricted", True)),
         )
-        sys.stdout = sys.stderr = _Console(run)
-        loop.add_reader(sock.fileno(), channel.on_readable)
+        console.run = run
         outcome = loop.run_until_complete(run.run(request.get("code", "")))
         _send_done(channel, outcome, run.tool_calls)
+        _linger(sock)
     except MemoryError:
         code = 5
         if channel is not None:
@@ -210,6 +218,18 @@ def _warm_up(loop: asyncio.AbstractEventLoop, registry: ModuleRegistry) -> None:
     loop.run_until_complete(run.run(_WARM_UP))
 
 
+def _linger(sock: socket.socket) -> None:
+    """After the result is sent, wait to be killed instead of exiting: tearing down the
+    address space takes a while, and a worker woken on the host's CPU would do it
+    before the host gets to read the result."""
+    try:
+        sock.settimeout(60)
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+
+
 def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> None:
     result_json = outcome.pop("result_json", None)
     outcome.pop("result", None)
@@ -224,11 +244,11 @@ def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> N
 class _Console:
     """``sys.stdout`` inside the worker: writes become live log messages."""
 
-    def __init__(self, run: ProgramRun) -> None:
-        self._run = run
+    run: ProgramRun | None = None
 
     def write(self, text: str) -> int:
-        self._run.write(str(text))
+        if self.run is not None:
+            self.run.write(str(text))
         return len(text)
 
     def flush(self) -> None:
