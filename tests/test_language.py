@@ -376,3 +376,71 @@ async def test_print_goes_to_logs_in_order(driver: Any) -> None:
     )
     assert result.success
     assert result.logs == ["a 1", "bc", "{'k': [1]}"]
+
+
+# Programs the policy leaves untouched compile by a faster, textual route; they must
+# behave exactly the same (results, line numbers, names).
+PLAIN_PROGRAMS: dict[str, str] = {
+    "plain_functions_and_closures": """
+        def outer(k):
+            def inner(x):
+                return x * k
+            return inner
+        class Box:
+            def get(self):
+                return 41
+        def gen(n):
+            for i in range(n):
+                yield i * i
+        squares = {i: i * i for i in range(4)}
+        result = [outer(3)(4), Box().get() + 1, list(gen(4)), squares, repr(Box).split(".")[-1],
+                  str(outer(2)).split(" at ")[0]]
+    """,
+    "plain_async_and_match": """
+        import asyncio
+        async def twice(x):
+            await asyncio.sleep(0)
+            return 2 * x
+        got = await asyncio.gather(twice(1), twice(2))
+        def kind(v):
+            match v:
+                case [a, b]:
+                    return "pair"
+                case {"k": value}:
+                    return "map " + str(value)
+                case int() if v > 3:
+                    return "big"
+                case other:
+                    return "other"
+        result = [got, [kind(v) for v in ([1, 2], {"k": 9}, 7, 1)]]
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_PROGRAMS))
+async def test_plain_program_matches_cpython(driver: Any, name: str) -> None:
+    from codemode_skills.sandbox.policy.transformer import _TEXT_WRAP_UNSAFE, _policy_is_a_no_op
+
+    source = textwrap.dedent(PLAIN_PROGRAMS[name])
+    program = source + "\nimport json\nreturn json.loads(json.dumps(result, default=repr))"
+    assert _policy_is_a_no_op(program) and not _TEXT_WRAP_UNSAFE.search(program)
+    result = await run(driver, program)
+    assert result.error is None, result.error
+    assert result.result == _cpython(source)
+
+
+@pytest.mark.parametrize("prefix", ["", "_unused = 0\n"], ids=["text-route", "ast-route"])
+async def test_error_lines_on_both_compile_routes(driver: Any, prefix: str) -> None:
+    shift = prefix.count("\n")
+    runtime = await run(driver, prefix + "x = 1\ndef f(y):\n    return y / 0\nf(x)\nreturn 2")
+    assert runtime.error is not None and runtime.error.type == "ZeroDivisionError"
+    assert runtime.error.line == 3 + shift
+    syntax = await run(driver, prefix + "x = 1\ny = (\nreturn x")
+    assert syntax.error is not None and syntax.error.type == "SyntaxError"
+    assert syntax.error.line in (2 + shift, 3 + shift)
+    names = await run(
+        driver,
+        prefix + "def f():\n    pass\nclass C:\n    pass\n"
+        "return [f.__qualname__, C.__qualname__, repr(C)]",
+    )
+    assert names.result == ["f", "C", "<class '__main__.C'>"]

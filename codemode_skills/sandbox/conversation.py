@@ -22,6 +22,9 @@ from .pool import Worker
 START_SPIN_FACTOR = 3
 
 
+TIMES: dict = {}
+
+
 class WorkerCrashed(Exception):
     """The worker's socket closed before it reported a result."""
 
@@ -47,6 +50,10 @@ class Conversation:
             self.outcome.set_exception(WorkerCrashed())
 
     def start(self) -> None:
+        import time as _t
+
+        TIMES.clear()
+        TIMES["h_start_send"] = _t.perf_counter()
         limits = self.request.limits
         self.link.write(wire.encode({
             "op": "run",
@@ -61,6 +68,7 @@ class Conversation:
             "globals": self.request.globals,
             "restricted": self.restricted,
         }))  # fmt: skip
+        TIMES["h_sent"] = _t.perf_counter()
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR)
 
     def stop(self) -> None:
@@ -148,9 +156,14 @@ class Conversation:
                 "message": wire.field(error, "message", str)[:4000],
                 "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
             }
+        import time as _t
+
+        TIMES.update(message.get("TT") or {})
+        TIMES["h_done_line"] = _t.perf_counter()
         success = message.get("success") is True
         if not success and error is None:
             raise wire.WireError("a failed run must carry an error")
+        self.link.handler = None  # nothing may follow "done" (and the host stops polling)
         if not self.outcome.done():
             self.outcome.set_result(
                 {"success": success, "result": message.get("result"), "error": error}

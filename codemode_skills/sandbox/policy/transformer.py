@@ -286,7 +286,7 @@ def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
 #: guarded and refused names contain "_" or are "format"/"format_map"/"mro"; star and
 #: relative imports; "global" feeds the scope analysis. Non-ASCII source is excluded
 #: because identifiers are NFKC-normalised ("＿" becomes "_").
-_POLICY_TOUCHES = re.compile(r"_|format|mro|\*|from\s*\.|global")
+_POLICY_TOUCHES = re.compile(r"_|format|mro|import\s*\*|from\s*\.|global")
 #: Versions whose whole AST node set is on the allow-list (checked by the test suite).
 _NO_OP_SAFE_VERSIONS = ((3, 10), (3, 11))
 
@@ -308,6 +308,8 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
     line number in the model's own source. ``restricted=False`` skips the language
     policy (the OS layers are then the only boundary).
     """
+    if _policy_is_a_no_op(source) and _TEXT_WRAP_UNSAFE.search(source) is None and source.strip():
+        return _compile_text(source)
     try:
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
     except SyntaxError as exc:
@@ -324,16 +326,38 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
     return _strip_qualnames(code)
 
 
+#: What makes a textual wrap (indenting every line by one space) change a program's
+#: meaning or fail: multi-line string literals, backslash continuations, tabs and other
+#: unusual whitespace.
+_TEXT_WRAP_UNSAFE = re.compile(r"\"\"\"|'''|\\\r?\n|[\t\f\r\v]")
+_TEXT_HEADER = f"async def {ENTRY}():\n "
+
+
+def _compile_text(source: str) -> types.CodeType:
+    """Compile a program the policy does not touch without building an AST: indent it
+    under the entry function's header, then move every line number back by one."""
+    try:
+        code = compile(_TEXT_HEADER + source.replace("\n", "\n "), PROGRAM_FILENAME, "exec",
+                       dont_inherit=True)  # fmt: skip
+    except SyntaxError as exc:
+        line = exc.lineno - 1 if exc.lineno and exc.lineno > 1 else None
+        raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
+    return _strip_qualnames(code, line_shift=-1)
+
+
 _QUALNAME_PREFIX = f"{ENTRY}.<locals>."
 
 
-def _strip_qualnames(code: types.CodeType) -> types.CodeType:
+def _strip_qualnames(code: types.CodeType, line_shift: int = 0) -> types.CodeType:
     """Give the program's classes and functions the qualified names they would have at
     module level (``Point``, not ``__cm_main__.<locals>.Point``): reprs, dataclasses and
-    pickling-style introspection then read exactly as in CPython."""
+    pickling-style introspection then read exactly as in CPython. ``line_shift`` moves
+    every line number (for the textual wrap)."""
     cut = len(_QUALNAME_PREFIX)
     consts = tuple(
-        _strip_qualnames(c)
+        _strip_qualnames(c, line_shift)
         if isinstance(c, types.CodeType)
         else c[cut:]
         if isinstance(c, str) and c.startswith(_QUALNAME_PREFIX)
@@ -341,6 +365,8 @@ def _strip_qualnames(code: types.CodeType) -> types.CodeType:
         for c in code.co_consts
     )
     changes: dict[str, Any] = {"co_consts": consts}
+    if line_shift:
+        changes["co_firstlineno"] = max(0, code.co_firstlineno + line_shift)
     qualname = getattr(code, "co_qualname", "")
     if qualname.startswith(_QUALNAME_PREFIX):
         changes["co_qualname"] = qualname[cut:]
