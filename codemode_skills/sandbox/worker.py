@@ -178,7 +178,7 @@ def worker_main(
             restricted=bool(request.get("restricted", True)),
         )
         console.run = run
-        outcome = loop.run_until_complete(run.run(request.get("code", "")))
+        outcome = _run_soon(loop, run.run(request.get("code", "")))
         _send_done(channel, outcome, run.tool_calls)
         _linger(sock)
     except MemoryError:
@@ -216,6 +216,24 @@ def _warm_up(loop: asyncio.AbstractEventLoop, registry: ModuleRegistry) -> None:
 
     run = ProgramRun(registry=registry, call=no_call, console=lambda text: None)
     loop.run_until_complete(run.run(_WARM_UP))
+
+
+def _run_soon(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
+    """``loop.run_until_complete(coro)``, but a program that never has to wait (no
+    sleep, no gather, only sequential tool calls) finishes without the loop ever
+    polling: the task's steps run straight from the ready queue."""
+    task = loop.create_task(coro)
+    ready = getattr(loop, "_ready", None)
+    if ready is not None:
+        asyncio.events._set_running_loop(loop)
+        try:
+            while ready and not task.done():
+                ready.popleft()._run()
+        finally:
+            asyncio.events._set_running_loop(None)
+    if task.done():
+        return task.result()
+    return loop.run_until_complete(task)
 
 
 def _linger(sock: socket.socket) -> None:
