@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import types
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -233,8 +234,7 @@ class ProgramRun:
             return {"success": False, "result": None, "error": _error(e.type, e.message, e.line)}
         globals_ = self.build_globals()
         try:
-            exec(code, globals_)  # defines __cm_main__ under the policy's compiled code
-            value = await globals_[ENTRY]()
+            value = await types.FunctionType(code, globals_, ENTRY)()
         except SandboxLimit as exc:
             return self._failure(exc)
         except BaseException as exc:

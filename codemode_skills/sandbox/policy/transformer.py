@@ -302,7 +302,8 @@ def _policy_is_a_no_op(source: str) -> bool:
 
 
 def compile_program(source: str, *, restricted: bool = True) -> Any:
-    """Compile a program; return a code object defining ``__cm_main__``.
+    """Compile a program; return the code object of its entry function (an ``async def``
+    with no parameters: run it with ``types.FunctionType(code, globals)()``).
 
     Raises ``CompileFailed`` carrying a ``SyntaxError`` or ``PolicyViolation`` with the
     line number in the model's own source. ``restricted=False`` skips the language
@@ -323,7 +324,13 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
             {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
         )
     code = _compile(_wrap_program(tree, list(global_names)), PROGRAM_FILENAME, "exec")
-    return _strip_qualnames(code)
+    return _strip_qualnames(_entry(code))
+
+
+def _entry(module_code: types.CodeType) -> types.CodeType:
+    """The entry function's code object, the one constant of the wrapper module that is
+    code (skipping the module body's own ``def`` saves a step per run)."""
+    return next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
 
 
 #: What makes a textual wrap (indenting every line by one space) change a program's
@@ -344,7 +351,7 @@ def _compile_text(source: str) -> types.CodeType:
         raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
-    return _strip_qualnames(code, line_shift=-1)
+    return _strip_qualnames(_entry(code), line_shift=-1)
 
 
 _QUALNAME_PREFIX = f"{ENTRY}.<locals>."
@@ -364,13 +371,15 @@ def _strip_qualnames(code: types.CodeType, line_shift: int = 0) -> types.CodeTyp
         else c
         for c in code.co_consts
     )
-    changes: dict[str, Any] = {"co_consts": consts}
+    changes: dict[str, Any] = {}
+    if any(new is not old for new, old in zip(consts, code.co_consts, strict=True)):
+        changes["co_consts"] = consts
     if line_shift:
         changes["co_firstlineno"] = max(0, code.co_firstlineno + line_shift)
     qualname = getattr(code, "co_qualname", "")
     if qualname.startswith(_QUALNAME_PREFIX):
         changes["co_qualname"] = qualname[cut:]
-    return code.replace(**changes)
+    return code.replace(**changes) if changes else code
 
 
 def compile_expression(
