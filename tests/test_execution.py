@@ -230,3 +230,16 @@ async def test_execute_tool_input_is_validated(cm: Any, bad: dict[str, Any]) -> 
         return
     with pytest.raises(ToolValidationError):
         await cm.tool.invoke(bad)
+
+
+async def test_limits_above_the_pools_preset(subprocess_driver: Any) -> None:
+    # workers are forked with preset limits they can only lower; a request needing more
+    # must get a worker forked with enough, and the limit must still hold
+    code = "block = bytearray(400 * 1024 * 1024)\nreturn len(block) // (1024 * 1024)"
+    small = await run(subprocess_driver, code, memory_mb=256)
+    assert small.error is not None and small.error.type == "MemoryLimitExceeded"
+    big = await run(subprocess_driver, code, memory_mb=700, timeout_s=45)
+    assert big.success, big.error
+    assert big.result == 400
+    again = await run(subprocess_driver, code, memory_mb=256)
+    assert again.error is not None and again.error.type == "MemoryLimitExceeded"

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import wire
 from .bridge import BridgeError
-from .driver import ExecutionRequest
+from .driver import ExecutionRequest, os_limits
 from .pool import Worker
 
 #: After sending a program, poll this many times longer than between messages: a short
@@ -55,6 +55,7 @@ class Conversation:
         TIMES.clear()
         TIMES["h_start_send"] = _t.perf_counter()
         limits = self.request.limits
+        memory_mb, cpu_s = os_limits(self.request)
         self.link.write(wire.encode({
             "op": "run",
             "code": self.request.code,
@@ -63,8 +64,8 @@ class Conversation:
             "limits": {"max_log_bytes": limits.max_log_bytes,
                        "max_result_bytes": limits.max_result_bytes,
                        "max_tool_calls": limits.max_tool_calls},
-            "memory_mb": self.request.memory_mb,
-            "cpu_s": int(self.request.timeout_s) + 1,
+            "memory_mb": memory_mb,
+            "cpu_s": cpu_s,
             "globals": self.request.globals,
             "restricted": self.restricted,
         }))  # fmt: skip

@@ -41,6 +41,11 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
+def os_limits(request: ExecutionRequest) -> tuple[int, int]:
+    """The (memory MB, CPU seconds) a worker must enforce for ``request``."""
+    return request.memory_mb, int(request.timeout_s) + 1
+
+
 def make_result(
     outcome: dict[str, Any], logs: list[str], started: float, tool_calls: int
 ) -> ExecutionResult:

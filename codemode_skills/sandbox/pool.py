@@ -25,6 +25,8 @@ from .bwrap import PACKAGE_ROOT, bwrap_prefix
 from .link import WorkerLink
 from .template import BOOT
 
+#: The (memory MB, CPU s) workers are forked with until a request needs more.
+DEFAULT_PRESET = (256, 31)
 #: Workers that fail to come up in a row before the pool stops trying and says why.
 MAX_CONSECUTIVE_FAILURES = 3
 
@@ -32,10 +34,15 @@ MAX_CONSECUTIVE_FAILURES = 3
 class Worker:
     """One single-use worker: its pid, a pidfd to kill it by, and its socket link."""
 
-    def __init__(self, pid: int, pidfd: int, link: WorkerLink) -> None:
+    def __init__(self, pid: int, pidfd: int, link: WorkerLink, preset: tuple[int, int]) -> None:
         self.pid = pid
         self.pidfd = pidfd
         self.link = link
+        #: (memory MB, CPU s) the worker set at fork; it can lower them, never raise them
+        self.preset = preset
+
+    def fits(self, need: tuple[int, int]) -> bool:
+        return need[0] <= self.preset[0] and need[1] <= self.preset[1]
 
     def kill(self) -> None:
         if self.pidfd < 0:
@@ -75,6 +82,8 @@ class WorkerPool:
         self.max_line = max_line
         self.spin_s = spin_s
         self.report: dict[str, Any] = {}
+        #: The limits new workers are forked with: the largest any request has needed.
+        self.hint: tuple[int, int] = DEFAULT_PRESET
         self._proc: subprocess.Popen[bytes] | None = None
         self._ctrl: socket.socket | None = None
         self._idle: deque[Worker] = deque()
@@ -186,9 +195,17 @@ class WorkerPool:
         except wire.WireError:
             message = {"op": "?"}
         op = message.get("op")
-        if op == "worker" and len(fds) == 2 and isinstance(message.get("pid"), int):
+        preset = message.get("preset")
+        if (
+            op == "worker"
+            and len(fds) == 2
+            and isinstance(message.get("pid"), int)
+            and isinstance(preset, list)
+            and len(preset) == 2
+            and all(isinstance(v, int) for v in preset)
+        ):
             task = asyncio.get_event_loop().create_task(
-                self._prepare(message["pid"], socket.socket(fileno=fds[0]), fds[1])
+                self._prepare(message["pid"], socket.socket(fileno=fds[0]), fds[1], tuple(preset))
             )
             self._preparing.add(task)
             task.add_done_callback(self._preparing.discard)
@@ -203,7 +220,9 @@ class WorkerPool:
                 waiter.set_result(message)
 
     # -- workers --------------------------------------------------------------------------
-    async def _prepare(self, pid: int, sock: socket.socket, pidfd: int) -> None:
+    async def _prepare(
+        self, pid: int, sock: socket.socket, pidfd: int, preset: tuple[int, int]
+    ) -> None:
         """Wait for a new worker's warm-up, then hand it to a waiter or the idle queue.
         Whatever goes wrong counts as a failed worker: nothing may leave a waiter hanging."""
         link: WorkerLink | None = None
@@ -218,7 +237,7 @@ class WorkerPool:
             os.close(pidfd)
             self._worker_failed()
             return
-        worker = Worker(pid, pidfd, link)
+        worker = Worker(pid, pidfd, link, preset)
         if not ok or not self.running:
             worker.close()
             self._worker_failed()
@@ -262,23 +281,40 @@ class WorkerPool:
         if missing > 0:
             self._outstanding += missing
             try:
-                self._ctrl.send(b"s" * missing)
+                self._ctrl.send(b"s%d,%d;" % self.hint * missing)
             except OSError:
                 self._outstanding -= missing
 
-    def take_nowait(self) -> Worker | None:
+    def _note(self, need: tuple[int, int]) -> None:
+        """Fork future workers with limits at least as high as ``need``; drop idle ones
+        that could not serve it (a worker can lower its limits but never raise them)."""
+        hint = (max(self.hint[0], need[0]), max(self.hint[1], need[1]))
+        if hint == self.hint:
+            return
+        self.hint = hint
+        for worker in [w for w in self._idle if not w.fits(need)]:
+            self._idle.remove(worker)
+            worker.close()
+        self.refill()
+
+    def take_nowait(self, need: tuple[int, int]) -> Worker | None:
         """A ready worker if one is waiting (the fast path), else None."""
         if not self._idle or self._broken is not None or self._ctrl is None:
             return None
+        if not self._idle[0].fits(need):
+            self._note(need)
+            if not self._idle:
+                return None
         worker = self._idle.popleft()
         self._exits[worker.pid] = asyncio.get_running_loop().create_future()
         return worker
 
-    async def take(self) -> Worker:
+    async def take(self, need: tuple[int, int]) -> Worker:
         """A ready worker (waiting for one if needed); a replacement is forked after."""
         if self._broken is not None:
             raise self._broken
         loop = asyncio.get_running_loop()
+        self._note(need)
         if self._idle:
             worker = self._idle.popleft()
         else:
@@ -289,6 +325,9 @@ class WorkerPool:
                 worker = await asyncio.wait_for(waiter, self.start_timeout_s)
             except asyncio.TimeoutError:
                 raise SandboxError("no sandbox worker became ready in time") from None
+            if not worker.fits(need):  # forked before the hint rose: try once more
+                worker.close()
+                return await self.take(need)
         self._exits[worker.pid] = loop.create_future()
         return worker
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import IsolationUnavailable, SandboxError
 from . import wire
 from .conversation import Conversation, LogFlood, WorkerCrashed
-from .driver import ExecutionRequest, failure, make_result
+from .driver import ExecutionRequest, failure, make_result, os_limits
 from .link import LineTooLong, default_spin_s
 from .pool import Worker, WorkerPool
 from .result import ExecutionResult
@@ -131,10 +131,11 @@ class SubprocessDriver:
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
         try:
-            worker = self._pool.take_nowait()
+            need = os_limits(request)
+            worker = self._pool.take_nowait(need)
             if worker is None:
                 await self.start()
-                worker = await self._pool.take()
+                worker = await self._pool.take(need)
         except SandboxError as exc:
             return failure("SandboxError", str(exc), [], started)
         loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ import array
 import gc
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -167,12 +168,22 @@ def _serve(
             data = ctrl.recv(4096)
             if not data:  # the host is gone
                 os._exit(0)
-            for _ in range(data.count(b"s")):
-                _spawn(ctrl, registry, memory_base, devnull, seccomp)
+            for memory_mb, cpu_s in _SPAWN.findall(data):
+                preset = (int(memory_mb), int(cpu_s))
+                _spawn(ctrl, registry, memory_base, devnull, seccomp, preset)
+
+
+#: A spawn request: ``s<memory_mb>,<cpu_s>;`` (the limits the worker sets in advance).
+_SPAWN = re.compile(rb"s(\d{1,7}),(\d{1,7});")
 
 
 def _spawn(
-    ctrl: socket.socket, registry: ModuleRegistry, memory_base: int, devnull: int, seccomp: bool
+    ctrl: socket.socket,
+    registry: ModuleRegistry,
+    memory_base: int,
+    devnull: int,
+    seccomp: bool,
+    preset: tuple[int, int],
 ) -> None:
     host_end, worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
@@ -181,12 +192,12 @@ def _spawn(
         host_end.close()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        worker_main(worker_end, devnull, registry, memory_base, seccomp)
+        worker_main(worker_end, devnull, registry, memory_base, seccomp, preset)
     worker_end.close()
     pidfd = os.pidfd_open(pid)
     try:
         fds = array.array("i", [host_end.fileno(), pidfd])
-        message = json.dumps({"op": "worker", "pid": pid}).encode()
+        message = json.dumps({"op": "worker", "pid": pid, "preset": preset}).encode()
         ctrl.sendmsg([message], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
     finally:
         host_end.close()

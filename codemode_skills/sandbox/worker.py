@@ -133,7 +133,12 @@ def _isolate_fds(keep: list[int], devnull: int) -> None:
 
 
 def worker_main(
-    sock: socket.socket, devnull: int, registry: ModuleRegistry, memory_base: int, seccomp: bool
+    sock: socket.socket,
+    devnull: int,
+    registry: ModuleRegistry,
+    memory_base: int,
+    seccomp: bool,
+    preset: tuple[int, int] = (256, 31),
 ) -> None:
     """Entry point in the forked child. Never returns."""
     code = 0
@@ -148,6 +153,7 @@ def worker_main(
             pass
         sock.setblocking(True)
         os_layers.apply_worker_limits()
+        _apply_limits(memory_base, *preset)  # the likely limits, set before any request
         loop = asyncio.new_event_loop()  # needs a socketpair: create it before seccomp
         asyncio.set_event_loop(loop)
         if seccomp:
@@ -162,9 +168,9 @@ def worker_main(
         request = channel.read_message()
         if request.get("op") != "run":
             os._exit(4)
-        memory = int(request.get("memory_mb", 256)) * _MB
-        cpu = max(1, int(request.get("cpu_s", 30)))
-        os_layers.apply_run_limits(address_space=memory_base + memory + 64 * _MB, cpu_seconds=cpu)
+        wanted = (int(request.get("memory_mb", 256)), max(1, int(request.get("cpu_s", 31))))
+        if wanted != preset:  # only ever lower: the host never sends more than the preset
+            _apply_limits(memory_base, *wanted)
         limits_spec = request.get("limits") or {}
         limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(**limits_spec)
         run = ProgramRun(
@@ -234,6 +240,12 @@ def _run_soon(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
     if task.done():
         return task.result()
     return loop.run_until_complete(task)
+
+
+def _apply_limits(memory_base: int, memory_mb: int, cpu_s: int) -> None:
+    os_layers.apply_run_limits(
+        address_space=memory_base + memory_mb * _MB + 64 * _MB, cpu_seconds=cpu_s
+    )
 
 
 def _linger(sock: socket.socket) -> None:
