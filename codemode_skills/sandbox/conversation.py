@@ -70,7 +70,7 @@ class Conversation:
             "restricted": self.restricted,
         }))  # fmt: skip
         TIMES["h_sent"] = _t.perf_counter()
-        self.link.spin(self.link.spin_s * START_SPIN_FACTOR)
+        self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)
 
     def stop(self) -> None:
         for task in self._tasks:

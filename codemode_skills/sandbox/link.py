@@ -77,8 +77,12 @@ class WorkerLink:
             self._feed(data)
         return got
 
-    def spin(self, budget_s: float | None = None) -> None:
-        """Poll for the next line for up to ``budget_s`` (see the module docstring)."""
+    def spin(self, budget_s: float | None = None, yield_cpu: bool = False) -> None:
+        """Poll for the next line for up to ``budget_s`` (see the module docstring).
+
+        ``yield_cpu`` gives the CPU away between polls: right after a program is sent, the
+        worker is often woken on this very CPU and would otherwise wait for us to stop.
+        """
         budget = self.spin_s if budget_s is None else budget_s
         if not budget or self.handler is None:
             return
@@ -92,6 +96,8 @@ class WorkerLink:
                 deadline = clock() + self.spin_s
             elif clock() > deadline:
                 return
+            elif yield_cpu:
+                os.sched_yield()
 
     def _feed(self, data: bytes) -> None:
         buf = self.buffer
