@@ -15,6 +15,7 @@ from typing import Any
 from . import wire
 from .bridge import BridgeError
 from .driver import ExecutionRequest, os_limits
+from .link import current_cpu
 from .pool import Worker
 
 #: After sending a program, poll this many times longer than between messages: a short
@@ -68,6 +69,7 @@ class Conversation:
             "cpu_s": cpu_s,
             "globals": self.request.globals,
             "restricted": self.restricted,
+            "host_cpu": current_cpu() if self.link.spin_s else -1,
         }))  # fmt: skip
         TIMES["h_sent"] = _t.perf_counter()
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)

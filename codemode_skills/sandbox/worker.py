@@ -26,7 +26,9 @@ _DEFAULT_LIMITS = RunLimits()
 _DEFAULT_SPEC = dataclasses.asdict(_DEFAULT_LIMITS)
 #: How long a worker polls for a tool's reply before it blocks (see _spin_for_data);
 #: polling only pays when the host can run on another CPU meanwhile.
-SPIN_S = 0.0002 if len(os.sched_getaffinity(0)) > 1 else 0.0
+SPIN_S = 0.0005 if len(os.sched_getaffinity(0)) > 1 else 0.0
+#: While polling, give the CPU away this often in case the host shares it.
+YIELD_EVERY_S = 0.00002
 
 
 class _Channel:
@@ -74,11 +76,17 @@ class _Channel:
         and a worker that never sleeps skips the cost of being woken up again."""
         if b"\n" in self.buffer:
             return
-        deadline = time.perf_counter() + budget_s
-        while time.perf_counter() < deadline:
+        clock = time.perf_counter
+        now = clock()
+        deadline, next_yield = now + budget_s, now + YIELD_EVERY_S
+        while now < deadline:
             try:
                 chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
             except BlockingIOError:
+                now = clock()
+                if now > next_yield:  # the host may have been woken on this very CPU
+                    os.sched_yield()
+                    next_yield = now + YIELD_EVERY_S
                 continue
             if not chunk:
                 raise EOFError
@@ -171,6 +179,7 @@ def worker_main(
         wanted = (int(request.get("memory_mb", 256)), max(1, int(request.get("cpu_s", 31))))
         if wanted != preset:  # only ever lower: the host never sends more than the preset
             _apply_limits(memory_base, *wanted)
+        _leave_cpu(request.get("host_cpu"))
         limits_spec = request.get("limits") or {}
         limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(**limits_spec)
         run = ProgramRun(
@@ -240,6 +249,16 @@ def _run_soon(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
     if task.done():
         return task.result()
     return loop.run_until_complete(task)
+
+
+def _leave_cpu(host_cpu: Any) -> None:
+    """Run on any CPU but the host's: both sides poll for each other's messages, and
+    two pollers sharing one CPU would only take turns."""
+    if not SPIN_S or not isinstance(host_cpu, int) or host_cpu < 0:
+        return
+    allowed = os.sched_getaffinity(0) - {host_cpu}
+    if allowed:
+        os.sched_setaffinity(0, allowed)
 
 
 def _apply_limits(memory_base: int, memory_mb: int, cpu_s: int) -> None:
