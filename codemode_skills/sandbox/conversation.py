@@ -140,7 +140,7 @@ class Conversation:
     def _reply(self, call_id: int, ok: bool, payload: Any) -> None:
         try:
             if ok:
-                data = wire.ok_line(call_id, payload)
+                data = wire.ok_line(call_id, payload, current_cpu() if self.link.spin_s else -1)
             else:
                 data = wire.encode({"op": "ret", "id": call_id, "ok": False, "error": payload})
         except (TypeError, ValueError) as exc:

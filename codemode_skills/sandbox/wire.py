@@ -38,11 +38,12 @@ def call_line(call_id: int, kind: str, name: str, args: dict[str, Any]) -> bytes
     ).encode()
 
 
-def ok_line(call_id: int, value: Any) -> bytes:
-    """The host's reply to a successful call."""
+def ok_line(call_id: int, value: Any, cpu: int = -1) -> bytes:
+    """The host's reply to a successful call (``cpu``: where the host runs now)."""
     return (
-        f'{{"op": "ret", "id": {call_id}, "ok": true, "value": {ENCODER.encode(value)}}}\n'.encode()
-    )
+        f'{{"op": "ret", "id": {call_id}, "ok": true, "cpu": {cpu}, '
+        f'"value": {ENCODER.encode(value)}}}\n'
+    ).encode()
 
 
 def decode(line: bytes) -> dict[str, Any]:

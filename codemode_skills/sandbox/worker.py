@@ -8,6 +8,7 @@ messages, receives ``ret`` replies, and finishes with ``done``.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import dataclasses
 import itertools
 import json
@@ -112,6 +113,9 @@ class _Channel:
             self.pending[call_id] = future
             self.sock.sendall(data)
             reply = await future
+        host_cpu = reply.get("cpu")
+        if SPIN_S and host_cpu == _current_cpu():
+            _leave_cpu(host_cpu)
         if reply.get("ok"):
             return reply.get("value")
         error = reply.get("error") or {}
@@ -256,9 +260,17 @@ def _leave_cpu(host_cpu: Any) -> None:
     two pollers sharing one CPU would only take turns."""
     if not SPIN_S or not isinstance(host_cpu, int) or host_cpu < 0:
         return
-    allowed = os.sched_getaffinity(0) - {host_cpu}
+    allowed = _ALL_CPUS - {host_cpu}
     if allowed:
         os.sched_setaffinity(0, allowed)
+
+
+_libc = ctypes.CDLL(None)
+_ALL_CPUS = frozenset(os.sched_getaffinity(0))
+
+
+def _current_cpu() -> int:
+    return int(_libc.sched_getcpu())
 
 
 def _apply_limits(memory_base: int, memory_mb: int, cpu_s: int) -> None:
