@@ -134,8 +134,8 @@ async def main() -> None:
     ]
     notes = [x for x in [otel_note()] if x]
     notes.append(
-        "our sandbox binds the program's top-level names as globals (LOAD_GLOBAL), "
-        "module-level exec uses LOAD_NAME, a function uses fast locals"
+        "our sandbox compiles the program's top-level names as fast locals (only names a "
+        "`global` statement mentions stay globals); module-level exec uses LOAD_NAME"
     )
     report("bench/loop.py", [table], targets, args.json, notes)
 

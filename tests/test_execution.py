@@ -243,3 +243,23 @@ async def test_limits_above_the_pools_preset(subprocess_driver: Any) -> None:
     assert big.result == 400
     again = await run(subprocess_driver, code, memory_mb=256)
     assert again.error is not None and again.error.type == "MemoryLimitExceeded"
+
+
+async def test_template_death_is_survived() -> None:
+    import os
+    import signal
+
+    from codemode_skills import SubprocessDriver
+
+    driver = SubprocessDriver()
+    await driver.start()
+    try:
+        assert (await run(driver, "return 1")).result == 1
+        os.kill(driver._pool._proc.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        await asyncio.sleep(0.2)
+        results = [await run(driver, "return 2") for _ in range(2)]
+        # at most the first run may see the old template go; the sandbox comes back
+        assert results[-1].result == 2
+        assert all(r.success or r.error.type == "SandboxError" for r in results)  # type: ignore[union-attr]
+    finally:
+        await driver.close()
