@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import textwrap
 from typing import Any
 
@@ -203,12 +204,6 @@ PROGRAMS: dict[str, str] = {
                 out.append("finally")
         except ZeroDivisionError as e:
             out.append(type(e).__name__)
-        try:
-            raise ExceptionGroup("g", [ValueError(1), TypeError(2)])
-        except* ValueError as eg:
-            out.append(len(eg.exceptions))
-        except* TypeError:
-            out.append("type")
         result = out
     """,
     "async_features": """
@@ -316,6 +311,19 @@ PROGRAMS: dict[str, str] = {
         result = [floor(pi), sqrt(16), x, "y" in dir()]
     """,
 }
+
+
+if sys.version_info >= (3, 11):  # except* is 3.11 syntax
+    PROGRAMS["exception_groups"] = """
+        out = []
+        try:
+            raise ExceptionGroup("g", [ValueError(1), TypeError(2)])
+        except* ValueError as eg:
+            out.append(len(eg.exceptions))
+        except* TypeError:
+            out.append("type")
+        result = out
+    """
 
 
 def _cpython(source: str) -> Any:
