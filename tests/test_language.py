@@ -427,11 +427,14 @@ PLAIN_PROGRAMS: dict[str, str] = {
 
 @pytest.mark.parametrize("name", sorted(PLAIN_PROGRAMS))
 async def test_plain_program_matches_cpython(driver: Any, name: str) -> None:
-    from codemode_skills.sandbox.policy.transformer import _TEXT_WRAP_UNSAFE, _policy_is_a_no_op
+    from codemode_skills.sandbox.policy import transformer
 
     source = textwrap.dedent(PLAIN_PROGRAMS[name])
     program = source + "\nimport json\nreturn json.loads(json.dumps(result, default=repr))"
-    assert _policy_is_a_no_op(program) and not _TEXT_WRAP_UNSAFE.search(program)
+    text_route = transformer._policy_is_a_no_op(program)
+    assert not transformer._TEXT_WRAP_UNSAFE.search(program)
+    # the textual route is only taken where every AST node type is on the allow-list
+    assert text_route == (sys.version_info[:2] in transformer._NO_OP_SAFE_VERSIONS)
     result = await run(driver, program)
     assert result.error is None, result.error
     assert result.result == _cpython(source)
