@@ -23,9 +23,6 @@ from .pool import Worker
 START_SPIN_FACTOR = 3
 
 
-TIMES: dict = {}
-
-
 class WorkerCrashed(Exception):
     """The worker's socket closed before it reported a result."""
 
@@ -51,10 +48,6 @@ class Conversation:
             self.outcome.set_exception(WorkerCrashed())
 
     def start(self) -> None:
-        import time as _t
-
-        TIMES.clear()
-        TIMES["h_start_send"] = _t.perf_counter()
         limits = self.request.limits
         memory_mb, cpu_s = os_limits(self.request)
         self.link.write(wire.encode({
@@ -71,7 +64,6 @@ class Conversation:
             "restricted": self.restricted,
             "host_cpu": current_cpu() if self.link.spin_s else -1,
         }))  # fmt: skip
-        TIMES["h_sent"] = _t.perf_counter()
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)
 
     def stop(self) -> None:
@@ -159,10 +151,6 @@ class Conversation:
                 "message": wire.field(error, "message", str)[:4000],
                 "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
             }
-        import time as _t
-
-        TIMES.update(message.get("TT") or {})
-        TIMES["h_done_line"] = _t.perf_counter()
         success = message.get("success") is True
         if not success and error is None:
             raise wire.WireError("a failed run must carry an error")
