@@ -50,20 +50,17 @@ class Conversation:
     def start(self) -> None:
         limits = self.request.limits
         memory_mb, cpu_s = os_limits(self.request)
-        self.link.write(wire.encode({
-            "op": "run",
-            "code": self.request.code,
-            "tools": self.request.bridge.tool_names,
-            "skills": self.request.bridge.skill_names,
-            "limits": {"max_log_bytes": limits.max_log_bytes,
-                       "max_result_bytes": limits.max_result_bytes,
-                       "max_tool_calls": limits.max_tool_calls},
-            "memory_mb": memory_mb,
-            "cpu_s": cpu_s,
-            "globals": self.request.globals,
-            "restricted": self.restricted,
-            "host_cpu": current_cpu() if self.link.spin_s else -1,
-        }))  # fmt: skip
+        self.link.write(wire.run_message(
+            self.request.code,
+            tools=self.request.bridge.tool_names,
+            skills=self.request.bridge.skill_names,
+            limits=(limits.max_log_bytes, limits.max_result_bytes, limits.max_tool_calls),
+            memory_mb=memory_mb,
+            cpu_s=cpu_s,
+            restricted=self.restricted,
+            host_cpu=current_cpu() if self.link.spin_s else -1,
+            globals_=self.request.globals,
+        ))  # fmt: skip
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)
 
     def stop(self) -> None:

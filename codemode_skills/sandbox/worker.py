@@ -24,7 +24,7 @@ from .runtime import ProgramRun, RunLimits, ToolError, ToolValidationError
 
 _MB = 1024 * 1024
 _DEFAULT_LIMITS = RunLimits()
-_DEFAULT_SPEC = dataclasses.asdict(_DEFAULT_LIMITS)
+_DEFAULT_SPEC = dataclasses.astuple(_DEFAULT_LIMITS)
 #: How long a worker polls for a tool's reply before it blocks (see _spin_for_data);
 #: polling only pays when the host can run on another CPU meanwhile.
 SPIN_S = 0.0005 if len(os.sched_getaffinity(0)) > 1 else 0.0
@@ -52,6 +52,16 @@ class _Channel:
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
+
+    def read_request(self) -> dict[str, Any]:
+        """Block until the host's run request is complete (see ``wire.run_message``)."""
+        while (parsed := wire.parse_run(self.buffer)) is None:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        request, self.buffer = parsed
+        return request
 
     def on_readable(self) -> None:
         chunk = self.sock.recv(65536)
@@ -177,27 +187,25 @@ def worker_main(
         sys.stdout = sys.stderr = console
         loop.add_reader(sock.fileno(), channel.on_readable)
         channel.send({"op": "ready"})
-        request = channel.read_message()
-        if request.get("op") != "run":
-            os._exit(4)
-        wanted = (int(request.get("memory_mb", 256)), max(1, int(request.get("cpu_s", 31))))
+        request = channel.read_request()
+        wanted = (request["memory_mb"], max(1, request["cpu_s"]))
         if wanted != preset:  # only ever lower: the host never sends more than the preset
             _apply_limits(memory_base, *wanted)
-        _leave_cpu(request.get("host_cpu"))
-        limits_spec = request.get("limits") or {}
-        limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(**limits_spec)
+        _leave_cpu(request["host_cpu"])
+        limits_spec = request["limits"]
+        limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(*limits_spec)
         run = ProgramRun(
             registry=registry,
             call=channel.call,
             console=lambda text: channel.send({"op": "log", "text": text}),
-            tool_names=request.get("tools", []),
-            skill_names=request.get("skills", []),
+            tool_names=request["tools"],
+            skill_names=request["skills"],
             limits=limits,
-            extra_globals=request.get("globals") or None,
-            restricted=bool(request.get("restricted", True)),
+            extra_globals=request["globals"],
+            restricted=request["restricted"],
         )
         console.run = run
-        outcome = _run_soon(loop, run.run(request.get("code", "")))
+        outcome = _run_soon(loop, run.run(request["code"]))
         _send_done(channel, outcome, run.tool_calls)
         _linger(sock)
     except MemoryError:

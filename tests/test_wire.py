@@ -1,0 +1,47 @@
+"""The wire format: strict parsing of what workers send, the host's run request."""
+
+from __future__ import annotations
+
+import pytest
+
+from codemode_skills.sandbox import wire
+
+
+def test_run_request_round_trip() -> None:
+    code = "print('héllo \\n wörld')\nreturn {'a': [1, 2]}\n"
+    data = wire.run_message(
+        code, tools=["add", "get_weather"], skills=[], limits=(10, 20, 30), memory_mb=128,
+        cpu_s=7, restricted=True, host_cpu=1, globals_={"input": {"x": "ü"}},
+    )  # fmt: skip
+    # byte by byte, the request is incomplete until its last byte
+    for cut in (0, 5, data.index(b"\n"), len(data) - 1):
+        assert wire.parse_run(data[:cut]) is None
+    request, rest = wire.parse_run(data + b"tail")  # type: ignore[misc]
+    assert rest == b"tail"
+    assert request == {
+        "code": code, "memory_mb": 128, "cpu_s": 7, "limits": (10, 20, 30), "restricted": True,
+        "host_cpu": 1, "tools": ["add", "get_weather"], "skills": [],
+        "globals": {"input": {"x": "ü"}},
+    }  # fmt: skip
+
+
+def test_run_request_refuses_names_that_would_break_the_framing() -> None:
+    with pytest.raises(ValueError):
+        wire.run_message("return 1", tools=["a b"], skills=[], limits=(1, 1, 1), memory_mb=1,
+                         cpu_s=1, restricted=True, host_cpu=-1, globals_=None)  # fmt: skip
+
+
+@pytest.mark.parametrize("line", [
+    b"", b"[]", b'{"no_op": 1}', b'{"op": 1}', b'{"op": "log", "text": NaN}',
+    b'{"op": "log"} trailing', b"\xff\xfe", b'{"op": "log", "text": Infinity}',
+])  # fmt: skip
+def test_decode_is_strict(line: bytes) -> None:
+    with pytest.raises(wire.WireError):
+        wire.decode(line)
+
+
+def test_field_types_are_checked() -> None:
+    message = wire.decode(b'{"op": "call", "id": true, "name": "x"}')
+    with pytest.raises(wire.WireError):
+        wire.field(message, "id", int)  # a bool is not an id
+    assert wire.field(message, "name", str) == "x"
