@@ -3,7 +3,7 @@
 Every line the worker sends is untrusted: it is parsed strictly, each field is checked,
 logs and tool calls are capped again here (a worker that ignores its own caps is killed),
 and anything unexpected ends the run with ``SandboxError``. Tool calls to inline tools
-(fast sync functions) are answered straight from ``data_received``; the others run as
+(fast sync functions) are answered straight from the socket callback; the others run as
 their own tasks so calls gathered by the program overlap on the host.
 """
 

@@ -1,8 +1,8 @@
 """The single-use worker: forked from the template, runs exactly one program, exits.
 
 Everything in this module runs inside the sandbox. The worker talks to the host over one
-stream socket (JSON lines, see ``wire``): it receives ``run``, sends ``log`` and ``call``
-messages, receives ``ret`` replies, and finishes with ``done``.
+stream socket (see ``wire``): it receives the run request, sends ``log`` and ``call``
+messages as JSON lines, receives ``ret`` replies, and finishes with ``done``.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ def _linger(sock: socket.socket) -> None:
 def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> None:
     result_json = outcome.pop("result_json", None)
     outcome.pop("result", None)
-    head = json.dumps({"op": "done", "tool_calls": tool_calls, **outcome}, ensure_ascii=False)
+    head = wire.ENCODER.encode({"op": "done", "tool_calls": tool_calls, **outcome})
     if result_json is not None:  # splice the already-encoded result in, no second pass
         line = head[:-1] + ', "result": ' + result_json + "}\n"
     else:
