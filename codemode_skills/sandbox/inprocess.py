@@ -6,23 +6,25 @@ language policy is the only barrier, there is no memory limit, a timeout can sto
 Python code but not a long C-level operation (``10**10**8`` runs to completion on an
 abandoned thread), and a program that escapes the policy is inside the host.
 
-Each program runs on its own thread with its own event loop, so a CPU-bound program
-cannot stall the host's loop; tool calls hop back to the host loop.
+Each program runs on a thread with its own event loop (threads are reused between runs),
+so a CPU-bound program cannot stall the host's loop; tool calls hop back to the host loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ctypes
 import json
 import threading
 import time
 from typing import Any
 
+from .bridge import BridgeError
 from .driver import ExecutionRequest, failure, make_result
 from .policy.modules import ModuleRegistry
 from .result import ExecutionResult
-from .runtime import ProgramRun, SandboxLimit
+from .runtime import ProgramRun, SandboxLimit, ToolError, ToolValidationError
 
 
 class _Stop(SandboxLimit):
@@ -43,6 +45,7 @@ class InProcessDriver:
 
     def __init__(self, *, restricted: bool = True) -> None:
         self.restricted = restricted
+        self._idle: list[_ProgramThread] = []
 
     @property
     def isolation(self) -> dict[str, Any]:
@@ -61,13 +64,14 @@ class InProcessDriver:
         return None
 
     async def close(self) -> None:
-        return None
+        while self._idle:
+            self._idle.pop().stop()
 
     async def __aenter__(self) -> InProcessDriver:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        return None
+        await self.close()
 
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
@@ -75,16 +79,12 @@ class InProcessDriver:
         bridge = request.bridge
         logs: list[str] = []
         in_flight: set[Any] = set()
-        program: dict[str, Any] = {}
 
         def console(text: str) -> None:
             logs.append(text)
             host.call_soon_threadsafe(bridge.console, text)
 
         async def call(kind: str, name: str, args: dict[str, Any]) -> Any:
-            from .bridge import BridgeError
-            from .runtime import ToolError, ToolValidationError
-
             # a JSON round trip: the tool sees plain data, never the program's objects
             try:
                 args = json.loads(json.dumps(args))
@@ -113,43 +113,18 @@ class InProcessDriver:
             extra_globals=json.loads(json.dumps(request.globals)) if request.globals else None,
             restricted=self.restricted,
         )
-        done: asyncio.Future[dict[str, Any]] = host.create_future()
-
-        def deliver(outcome: dict[str, Any]) -> None:
-            if not done.done():
-                done.set_result(outcome)
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            task = loop.create_task(run.run(request.code))
-            program.update(loop=loop, task=task)
-            try:
-                outcome = loop.run_until_complete(task)
-            except BaseException as exc:
-                outcome = {
-                    "success": False,
-                    "error": {"type": "TimeoutError", "message": str(exc), "line": None},
-                }
-            finally:
-                loop.close()
-            if not host.is_closed():
-                host.call_soon_threadsafe(deliver, outcome)
-
-        thread = threading.Thread(target=main, name="codemode-inprocess", daemon=True)
-        thread.start()
+        worker = self._idle.pop() if self._idle else _ProgramThread()
+        future = worker.submit(run.run(request.code))
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(done), request.timeout_s)
+            outcome = await asyncio.wait_for(asyncio.wrap_future(future), request.timeout_s)
         except asyncio.TimeoutError:
             # wake a program that is waiting (cancel), stop one that is computing (async
-            # exception), and drop the host side of its tool calls
-            for future in list(in_flight):
-                future.cancel()
-            if "loop" in program:
-                try:
-                    program["loop"].call_soon_threadsafe(program["task"].cancel)
-                except RuntimeError:  # it finished in the meantime
-                    pass
-            _interrupt(thread)
+            # exception), drop the host side of its tool calls, and never reuse the thread
+            for pending in list(in_flight):
+                pending.cancel()
+            future.cancel()
+            _interrupt(worker.thread)
+            worker.stop()
             return failure(
                 "TimeoutError",
                 f"the program did not finish within {request.timeout_s:g} s and was stopped",
@@ -157,8 +132,36 @@ class InProcessDriver:
                 started,
                 run.tool_calls,
             )
+        self._idle.append(worker)
         if outcome.get("success"):
             outcome = {"success": True, "result": json.loads(outcome["result_json"]), "error": None}
-        elif (outcome.get("error") or {}).get("type") == "_Stop":
-            outcome["error"]["type"] = "TimeoutError"
         return make_result(outcome, logs, started, run.tool_calls)
+
+
+class _ProgramThread:
+    """A thread with an event loop of its own, running programs one at a time. Threads
+    are reused between executions (starting a thread and a loop is most of the cost of a
+    short run); one whose program timed out is never reused."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._main, name="codemode-inprocess", daemon=True)
+        self.thread.start()
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        except BaseException:  # an interrupt that landed outside a program
+            pass
+        finally:
+            self.loop.close()
+
+    def submit(self, coro: Any) -> concurrent.futures.Future[Any]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def stop(self) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        except RuntimeError:  # already closed
+            pass
