@@ -263,3 +263,24 @@ async def test_template_death_is_survived() -> None:
         assert all(r.success or r.error.type == "SandboxError" for r in results)  # type: ignore[union-attr]
     finally:
         await driver.close()
+
+
+async def test_inprocess_driver_reuses_threads_and_retires_stuck_ones() -> None:
+    import threading
+
+    from codemode_skills import InProcessDriver
+
+    def program_threads() -> int:
+        return sum(t.name == "codemode-inprocess" and t.is_alive() for t in threading.enumerate())
+
+    driver = InProcessDriver()
+    before = program_threads()
+    for _ in range(5):
+        assert (await run(driver, "return 1")).result == 1
+    assert program_threads() - before == 1  # one thread served all five runs
+    stuck = await run(driver, "while True:\n    pass", timeout_s=0.5)
+    assert stuck.error is not None and stuck.error.type == "TimeoutError"
+    assert (await run(driver, "return 2")).result == 2
+    await driver.close()
+    await asyncio.sleep(0.3)
+    assert program_threads() == before  # the stuck thread was stopped, the idle one closed
