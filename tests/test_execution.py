@@ -284,3 +284,20 @@ async def test_inprocess_driver_reuses_threads_and_retires_stuck_ones() -> None:
     await driver.close()
     await asyncio.sleep(0.3)
     assert program_threads() == before  # the stuck thread was stopped, the idle one closed
+
+
+async def test_workers_forked_before_a_limit_rise_are_not_handed_out() -> None:
+    from codemode_skills import SubprocessDriver
+
+    driver = SubprocessDriver(pool_size=2)
+    await driver.start()
+    code = "block = bytearray(400 * 1024 * 1024)\nreturn len(block) // (1024 * 1024)"
+    try:
+        assert (await run(driver, "return 0")).success  # its replacement is forked at 256 MB
+        await asyncio.sleep(0)
+        for _ in range(3):  # the 256 MB workers that arrive later must be passed over
+            big = await run(driver, code, memory_mb=700, timeout_s=45)
+            assert big.success and big.result == 400, big.error
+            await asyncio.sleep(0.5)
+    finally:
+        await driver.close()

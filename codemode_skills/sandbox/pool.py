@@ -285,28 +285,26 @@ class WorkerPool:
             except OSError:
                 self._outstanding -= missing
 
-    def _note(self, need: tuple[int, int]) -> None:
-        """Fork future workers with limits at least as high as ``need``; drop idle ones
-        that could not serve it (a worker can lower its limits but never raise them)."""
-        hint = (max(self.hint[0], need[0]), max(self.hint[1], need[1]))
-        if hint == self.hint:
-            return
-        self.hint = hint
-        for worker in [w for w in self._idle if not w.fits(need)]:
-            self._idle.remove(worker)
+    def _pop_fitting(self, need: tuple[int, int]) -> Worker | None:
+        """The first idle worker whose limits can serve ``need``. Workers that cannot (a
+        worker can lower its limits but never raise them) are dropped, and from now on
+        workers are forked with limits at least as high as ``need``."""
+        self.hint = (max(self.hint[0], need[0]), max(self.hint[1], need[1]))
+        while self._idle:
+            worker = self._idle.popleft()
+            if worker.fits(need):
+                return worker
             worker.close()
-        self.refill()
+            self.refill()
+        return None
 
     def take_nowait(self, need: tuple[int, int]) -> Worker | None:
         """A ready worker if one is waiting (the fast path), else None."""
         if not self._idle or self._broken is not None or self._ctrl is None:
             return None
-        if not self._idle[0].fits(need):
-            self._note(need)
-            if not self._idle:
-                return None
-        worker = self._idle.popleft()
-        self._exits[worker.pid] = asyncio.get_running_loop().create_future()
+        worker = self._pop_fitting(need)
+        if worker is not None:
+            self._exits[worker.pid] = asyncio.get_running_loop().create_future()
         return worker
 
     async def take(self, need: tuple[int, int]) -> Worker:
@@ -314,10 +312,8 @@ class WorkerPool:
         if self._broken is not None:
             raise self._broken
         loop = asyncio.get_running_loop()
-        self._note(need)
-        if self._idle:
-            worker = self._idle.popleft()
-        else:
+        worker = self._pop_fitting(need)
+        if worker is None:
             waiter: asyncio.Future[Worker] = loop.create_future()
             self._waiters.append(waiter)
             self.refill()
@@ -325,7 +321,7 @@ class WorkerPool:
                 worker = await asyncio.wait_for(waiter, self.start_timeout_s)
             except asyncio.TimeoutError:
                 raise SandboxError("no sandbox worker became ready in time") from None
-            if not worker.fits(need):  # forked before the hint rose: try once more
+            if not worker.fits(need):  # forked before the hint rose: try again
                 worker.close()
                 return await self.take(need)
         self._exits[worker.pid] = loop.create_future()
