@@ -287,17 +287,28 @@ async def test_inprocess_driver_reuses_threads_and_retires_stuck_ones() -> None:
 
 
 async def test_workers_forked_before_a_limit_rise_are_not_handed_out() -> None:
-    from codemode_skills import SubprocessDriver
+    import socket
 
-    driver = SubprocessDriver(pool_size=2)
-    await driver.start()
-    code = "block = bytearray(400 * 1024 * 1024)\nreturn len(block) // (1024 * 1024)"
+    from codemode_skills.sandbox.pool import Worker, WorkerPool
+
+    class FakeLink:
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    pool = WorkerPool(size=2, layers={}, restricted=True, bwrap=False, start_timeout_s=1,
+                      max_line=1000)  # fmt: skip
+    ours, template = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pool._ctrl = ours  # refill requests go to a socket nobody serves
     try:
-        assert (await run(driver, "return 0")).success  # its replacement is forked at 256 MB
-        await asyncio.sleep(0)
-        for _ in range(3):  # the 256 MB workers that arrive later must be passed over
-            big = await run(driver, code, memory_mb=700, timeout_s=45)
-            assert big.success and big.result == 400, big.error
-            await asyncio.sleep(0.5)
+        pool.hint = (700, 46)  # the limits already rose...
+        early = Worker(1, -1, FakeLink(), (256, 31))  # ...after this one was forked
+        late = Worker(2, -1, FakeLink(), (700, 46))
+        pool._idle.extend([early, late])
+        assert pool.take_nowait((700, 46)) is late
+        assert early.link.closed  # dropped, not handed out
+        assert pool.take_nowait((700, 46)) is None
     finally:
-        await driver.close()
+        ours.close()
+        template.close()
