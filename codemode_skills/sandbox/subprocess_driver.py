@@ -43,7 +43,7 @@ class SubprocessDriver:
         max_message_bytes: the largest line a worker may send.
         spin_us: how long the host polls a running worker for its next message before
             yielding to the event loop (only when the loop has nothing else ready).
-            ``None`` picks 200 µs on a multi-CPU machine and 0 on a single CPU.
+            ``None`` picks 500 µs on a multi-CPU machine and 0 on a single CPU.
     """
 
     name = "subprocess"
