@@ -191,7 +191,6 @@ def worker_main(
         wanted = (request["memory_mb"], max(1, request["cpu_s"]))
         if wanted != preset:  # only ever lower: the host never sends more than the preset
             _apply_limits(memory_base, *wanted)
-        _leave_cpu(request["host_cpu"])
         limits_spec = request["limits"]
         limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(*limits_spec)
         run = ProgramRun(
@@ -265,7 +264,8 @@ def _run_soon(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
 
 def _leave_cpu(host_cpu: Any) -> None:
     """Run on any CPU but the host's: both sides poll for each other's messages, and
-    two pollers sharing one CPU would only take turns."""
+    two pollers sharing one CPU would only take turns. Done lazily, when a reply shows we
+    share: a short program is better off staying where it was woken."""
     if not SPIN_S or not isinstance(host_cpu, int) or host_cpu < 0:
         return
     allowed = _ALL_CPUS - {host_cpu}
