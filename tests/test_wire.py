@@ -11,7 +11,7 @@ def test_run_request_round_trip() -> None:
     code = "print('héllo \\n wörld')\nreturn {'a': [1, 2]}\n"
     data = wire.run_message(
         code, tools=["add", "get_weather"], skills=[], limits=(10, 20, 30), memory_mb=128,
-        cpu_s=7, restricted=True, host_cpu=1, globals_={"input": {"x": "ü"}},
+        cpu_s=7, restricted=True, globals_={"input": {"x": "ü"}},
     )  # fmt: skip
     # byte by byte, the request is incomplete until its last byte
     for cut in (0, 5, data.index(b"\n"), len(data) - 1):
@@ -20,7 +20,7 @@ def test_run_request_round_trip() -> None:
     assert rest == b"tail"
     assert request == {
         "code": code, "memory_mb": 128, "cpu_s": 7, "limits": (10, 20, 30), "restricted": True,
-        "host_cpu": 1, "tools": ["add", "get_weather"], "skills": [],
+        "tools": ["add", "get_weather"], "skills": [],
         "globals": {"input": {"x": "ü"}},
     }  # fmt: skip
 
@@ -28,7 +28,7 @@ def test_run_request_round_trip() -> None:
 def test_run_request_refuses_names_that_would_break_the_framing() -> None:
     with pytest.raises(ValueError):
         wire.run_message("return 1", tools=["a b"], skills=[], limits=(1, 1, 1), memory_mb=1,
-                         cpu_s=1, restricted=True, host_cpu=-1, globals_=None)  # fmt: skip
+                         cpu_s=1, restricted=True, globals_=None)  # fmt: skip
 
 
 @pytest.mark.parametrize("line", [

@@ -58,7 +58,6 @@ class Conversation:
             memory_mb=memory_mb,
             cpu_s=cpu_s,
             restricted=self.restricted,
-            host_cpu=current_cpu() if self.link.spin_s else -1,
             globals_=self.request.globals,
         ))  # fmt: skip
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)

@@ -59,7 +59,6 @@ def run_message(
     memory_mb: int,
     cpu_s: int,
     restricted: bool,
-    host_cpu: int,
     globals_: dict[str, Any] | None,
 ) -> bytes:
     """The host's run request: one line of numbers and names, then the code and the
@@ -72,7 +71,7 @@ def run_message(
     body = code.encode("utf-8")
     extra = ENCODER.encode(globals_).encode("utf-8") if globals_ else b""
     head = " ".join(map(str, (
-        "run", len(body), len(extra), memory_mb, cpu_s, *limits, int(restricted), host_cpu,
+        "run", len(body), len(extra), memory_mb, cpu_s, *limits, int(restricted),
         ",".join(tools) or "-", ",".join(skills) or "-",
     )))  # fmt: skip
     return head.encode() + b"\n" + body + extra
@@ -84,7 +83,7 @@ def parse_run(buffer: bytes) -> tuple[dict[str, Any], bytes] | None:
     if end < 0:
         return None
     fields = buffer[:end].split(b" ")
-    if len(fields) != 12 or fields[0] != b"run":
+    if len(fields) != 11 or fields[0] != b"run":
         raise WireError("malformed run request")
     code_len, extra_len = int(fields[1]), int(fields[2])
     start = end + 1
@@ -98,9 +97,8 @@ def parse_run(buffer: bytes) -> tuple[dict[str, Any], bytes] | None:
         "cpu_s": int(fields[4]),
         "limits": (int(fields[5]), int(fields[6]), int(fields[7])),
         "restricted": fields[8] == b"1",
-        "host_cpu": int(fields[9]),
-        "tools": [] if fields[10] == b"-" else fields[10].decode().split(","),
-        "skills": [] if fields[11] == b"-" else fields[11].decode().split(","),
+        "tools": [] if fields[9] == b"-" else fields[9].decode().split(","),
+        "skills": [] if fields[10] == b"-" else fields[10].decode().split(","),
         "globals": json.loads(extra) if extra else None,
     }
     return request, buffer[start + code_len + extra_len :]
