@@ -44,33 +44,38 @@ class _Channel:
     def send(self, message: dict[str, Any]) -> None:
         self.sock.sendall(wire.encode(message))
 
-    def read_message(self) -> dict[str, Any]:
-        while b"\n" not in self.buffer:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
+    def _receive(self, flags: int = 0) -> None:
+        """Append what the socket has to the buffer (blocking unless ``flags`` say not);
+        EOFError when the host has gone."""
+        chunk = self.sock.recv(65536, flags)
+        if not chunk:
+            raise EOFError
+        self.buffer += chunk
+
+    def _pop_message(self) -> dict[str, Any] | None:
+        if b"\n" not in self.buffer:
+            return None
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
+
+    def read_message(self) -> dict[str, Any]:
+        while (message := self._pop_message()) is None:
+            self._receive()
+        return message
 
     def read_request(self) -> dict[str, Any]:
         """Block until the host's run request is complete (see ``wire.run_message``)."""
         while (parsed := wire.parse_run(self.buffer)) is None:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
+            self._receive()
         request, self.buffer = parsed
         return request
 
     def on_readable(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:  # the host went away: nothing left to do
+        try:
+            self._receive()
+        except EOFError:  # the host went away: nothing left to do
             os._exit(3)
-        self.buffer += chunk
-        while b"\n" in self.buffer:
-            line, self.buffer = self.buffer.split(b"\n", 1)
-            reply = json.loads(line)
+        while (reply := self._pop_message()) is not None:
             future = self.pending.pop(reply.get("id"), None)
             if future is not None and not future.done():
                 future.set_result(reply)
@@ -92,16 +97,13 @@ class _Channel:
         deadline, next_yield = now + budget_s, now + YIELD_EVERY_S
         while now < deadline:
             try:
-                chunk = self.sock.recv(65536, socket.MSG_DONTWAIT)
+                self._receive(socket.MSG_DONTWAIT)
             except BlockingIOError:
                 now = clock()
                 if now > next_yield:  # the host may have been woken on this very CPU
                     os.sched_yield()
                     next_yield = now + YIELD_EVERY_S
                 continue
-            if not chunk:
-                raise EOFError
-            self.buffer += chunk
             if b"\n" in self.buffer:
                 return
 
