@@ -12,17 +12,20 @@ doors an escape needs:
   (``gi_frame``...) compile to a run-time checked access, everything else is native;
 * names with the reserved ``__cm_`` prefix cannot be read or bound.
 
-The program is the body of an async function (top-level ``await`` and ``return``) whose
-top-level bindings are declared ``global``, so functions and classes see them exactly as
-module-level code would.
+The program is the body of an async function (top-level ``await`` and ``return``). Its
+top-level names are that function's fast locals (closure cells where nested functions use
+them); a name any ``global`` statement mentions stays a real global, so helpers that say
+``global counter`` share it exactly as at module level.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,13 +280,22 @@ def _apply_policy(tree: ast.AST) -> SandboxTransformer:
     return transformer
 
 
-def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
+@contextlib.contextmanager
+def _compile_errors(line_shift: int = 0) -> Iterator[None]:
+    """Turn what CPython's parser and compiler raise into ``CompileFailed`` (a
+    ``SyntaxError`` with the line in the model's own source)."""
     try:
-        return compile(tree, filename, mode, dont_inherit=True)
+        yield
     except SyntaxError as exc:
-        raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
+        line = exc.lineno + line_shift if exc.lineno and exc.lineno + line_shift > 0 else None
+        raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
+
+
+def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
+    with _compile_errors():
+        return compile(tree, filename, mode, dont_inherit=True)
 
 
 #: Everything the transformer acts on is spelled with one of these in the source text:
@@ -313,15 +325,12 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
     line number in the model's own source. ``restricted=False`` skips the language
     policy (the OS layers are then the only boundary).
     """
-    if _policy_is_a_no_op(source) and _TEXT_WRAP_UNSAFE.search(source) is None and source.strip():
+    untouched = _policy_is_a_no_op(source)
+    if untouched and _TEXT_WRAP_UNSAFE.search(source) is None and source.strip():
         return _compile_text(source)
-    try:
+    with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
-    except SyntaxError as exc:
-        raise CompileFailed(PolicyError("SyntaxError", exc.msg, exc.lineno)) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
-    if restricted and not _policy_is_a_no_op(source):
+    if restricted and not untouched:
         global_names = _apply_policy(tree).global_names
     else:
         global_names = sorted(
@@ -347,14 +356,9 @@ _TEXT_HEADER = f"async def {ENTRY}():\n "
 def _compile_text(source: str) -> types.CodeType:
     """Compile a program the policy does not touch without building an AST: indent it
     under the entry function's header, then move every line number back by one."""
-    try:
+    with _compile_errors(line_shift=-1):
         code = compile(_TEXT_HEADER + source.replace("\n", "\n "), PROGRAM_FILENAME, "exec",
                        dont_inherit=True)  # fmt: skip
-    except SyntaxError as exc:
-        line = exc.lineno - 1 if exc.lineno and exc.lineno > 1 else None
-        raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise CompileFailed(PolicyError("SyntaxError", str(exc), None)) from None
     return _strip_qualnames(_entry(code), line_shift=-1)
 
 
