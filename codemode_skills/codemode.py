@@ -75,12 +75,8 @@ class CodeMode:
         on_event: Callable[[Event], Any] | None = None,
     ) -> None:
         self.tools: dict[str, Tool] = {}
-        for t in tools:
-            if not isinstance(t, Tool):
-                raise ToolDefinitionError(f"{t!r} is not a Tool; decorate the function with @tool")
-            if t.name in self.tools or t.name == EXECUTE_TOOL_NAME:
-                raise ToolDefinitionError(f"duplicate tool name {t.name!r}")
-            self.tools[t.name] = t
+        self._prompt: str | None = None
+        self.add_tools(tools)
         if timeout_s <= 0 or memory_mb < 16:
             raise ValueError("timeout_s must be > 0 and memory_mb at least 16")
         self.driver: Driver = driver if driver is not None else SubprocessDriver()
@@ -91,7 +87,6 @@ class CodeMode:
         if on_event is not None:
             self.events.subscribe(on_event)
         self._ids = itertools.count(1)
-        self._prompt: str | None = None
         self.tool = Tool(
             name=EXECUTE_TOOL_NAME,
             description=(
@@ -101,6 +96,17 @@ class CodeMode:
             fn=self._execute_tool,
             input_model=ExecutePythonInput,
         )
+
+    def add_tools(self, tools: Iterable[Tool]) -> None:
+        """Make more tools callable (e.g. ``SkillManager.management_tools()``, which need
+        the code mode to exist first). Programs started afterwards see them."""
+        for t in tools:
+            if not isinstance(t, Tool):
+                raise ToolDefinitionError(f"{t!r} is not a Tool; decorate the function with @tool")
+            if t.name in self.tools or t.name == EXECUTE_TOOL_NAME:
+                raise ToolDefinitionError(f"duplicate tool name {t.name!r}")
+            self.tools[t.name] = t
+        self._prompt = None
 
     @property
     def system_prompt(self) -> str:

@@ -29,3 +29,46 @@ class SandboxError(CodeModeError):
 
 class IsolationUnavailable(SandboxError):
     """A required isolation layer is not offered by this kernel (``require=...``)."""
+
+
+class SkillError(CodeModeError):
+    """Base of skill and storage errors."""
+
+
+class InvalidSkillName(SkillError, ValueError):
+    """A skill name that is not ``^[a-z][a-z0-9_]{0,63}$`` (this also stops path traversal)."""
+
+
+class SkillNotFound(SkillError, KeyError):
+    """No skill (or version) of that name exists for this tenant."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "skill not found"
+
+
+class SkillExists(SkillError):
+    """A skill of that name already exists for this tenant (use ``update``)."""
+
+
+class SkillValidationError(SkillError, ValueError):
+    """A registration or update was refused; nothing was stored. ``problems`` lists why."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class SkillNotAllowed(SkillError):
+    """The run policy refused to run a skill (status, trust, or unattended caller)."""
+
+
+class SkillCallError(SkillError):
+    """A skill call broke a structural rule: a cycle, or the nesting depth limit."""
+
+
+class StorageError(SkillError):
+    """The storage backend failed or is misconfigured (bad URL, newer schema...)."""
+
+
+class SkillConflict(SkillError):
+    """The skill changed since it was read (``expected_version`` did not match)."""

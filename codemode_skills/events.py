@@ -22,6 +22,13 @@ TOOL_CALL = "code_mode:tool_call"
 TOOL_RESULT = "code_mode:tool_result"
 TOOL_ERROR = "code_mode:tool_error"
 EXECUTION_FINISHED = "code_mode:execution_finished"
+SKILL_CALL = "code_mode:skill_call"
+SKILL_RESULT = "code_mode:skill_result"
+SKILL_ERROR = "code_mode:skill_error"
+SKILL_REGISTERED = "skill:registered"
+SKILL_UPDATED = "skill:updated"
+SKILL_TRUST_CHANGED = "skill:trust_changed"
+SKILL_REVIEW_REQUESTED = "skill:review_requested"
 
 
 class Event(BaseModel):

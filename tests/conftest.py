@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,3 +103,73 @@ async def run(
             limits=limits or RunLimits(),
         )
     )
+
+
+# -- storage backends (one contract suite runs against all of them) ----------------------
+
+POSTGRES_URL = os.environ.get(
+    "CODEMODE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["memory", "file", "sqlite", "postgres", "mongo"]
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> Iterator[str]:
+    """``CODEMODE_TEST_MONGO_URL`` (a real MongoDB), else SecantusDB started here: a real
+    MongoDB wire-protocol server that pymongo talks to like any other."""
+    url = os.environ.get("CODEMODE_TEST_MONGO_URL")
+    if url:
+        yield url
+        return
+    from secantus import SecantusDBServer
+
+    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=":memory:")
+    server.start()
+    yield server.uri.rstrip("/") + "/codemode_test"
+    # shutting the socket wakes the accept() thread: stop() takes 20 ms instead of 2 s
+    sock = getattr(server, "_socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def storage_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("storage")
+
+
+def _url_for(kind: str, request: pytest.FixtureRequest, root: Path) -> str:
+    if kind == "memory":
+        return "memory://"
+    if kind == "file":
+        return f"file://{root / 'files'}"
+    if kind == "sqlite":
+        return f"sqlite:///{root / 'skills.db'}"
+    if kind == "postgres":
+        return POSTGRES_URL
+    return request.getfixturevalue("mongo_url")
+
+
+def _fresh_tenant(url: str) -> Any:
+    from codemode_skills.storage import open_storage
+
+    return open_storage(url, tenant=f"t{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(params=BACKENDS)
+def storage_url(request: pytest.FixtureRequest, storage_root: Path) -> str:
+    """A URL per backend. Tests use a fresh tenant, so backends need no wiping."""
+    return _url_for(request.param, request, storage_root)
+
+
+@pytest.fixture
+def storage(storage_url: str) -> Any:
+    """A fresh tenant's storage, on every backend."""
+    return _fresh_tenant(storage_url)
+
+
+@pytest.fixture(params=[b for b in BACKENDS if b != "memory"])
+def durable_storage(request: pytest.FixtureRequest, storage_root: Path) -> Any:
+    """A fresh tenant's storage on every backend that outlives its process."""
+    return _fresh_tenant(_url_for(request.param, request, storage_root))

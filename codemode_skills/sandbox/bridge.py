@@ -41,7 +41,12 @@ class Bridge:
         events: EventHub | None = None,
         execution_id: str = "",
     ) -> None:
-        self._targets = {"tools": dict(tools), "skills": dict(skills or {})}
+        # ``skills`` may be a live mapping (``SkillManager``'s): it is consulted per call,
+        # so a skill registered during the run resolves.
+        self._targets: dict[str, Mapping[str, Callable_]] = {
+            "tools": dict(tools),
+            "skills": skills if skills is not None else {},
+        }
         self.events = events or EventHub()
         self.execution_id = execution_id
 
@@ -83,14 +88,15 @@ class Bridge:
         return self._finished(kind, name, value, started)
 
     def _started(self, kind: str, name: str, args: dict[str, Any]) -> float:
-        if self.events.active:
+        # Skill calls report themselves (code_mode:skill_*), on every path they run by.
+        if self.events.active and kind == "tools":
             self.events.emit(
                 TOOL_CALL, execution_id=self.execution_id, kind=kind, name=name, args=args
             )
         return time.perf_counter()
 
     def _finished(self, kind: str, name: str, value: Any, started: float) -> Any:
-        if self.events.active:
+        if self.events.active and kind == "tools":
             self.events.emit(
                 TOOL_RESULT,
                 execution_id=self.execution_id,
@@ -112,6 +118,8 @@ class Bridge:
         return BridgeError(type_, scrub(message))
 
     def _error(self, kind: str, name: str, type_: str, message: str, started: float) -> None:
+        if kind != "tools":
+            return
         self.events.emit(
             TOOL_ERROR,
             execution_id=self.execution_id,

@@ -106,7 +106,9 @@ class _Namespace:
 
     def __getattr__(self, name: str) -> Any:
         kind = self._kind
-        if name not in self._known:
+        # ``skills`` is open: a skill registered during the run is callable at once, and
+        # the host answers for names it does not know. ``tools`` is a fixed set.
+        if name not in self._known and (kind == "tools" or name.startswith("_")):
             hint = ", ".join(sorted(self._known)) or "none"
             label = "tool" if kind == "tools" else "skill"
             raise AttributeError(f"there is no {label} named {name!r} (available: {hint})")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from ..errors import ToolDefinitionError, ToolError, ToolValidationError
 from .docstrings import parse_docstring
+from .schema import SchemaValidator, schema_problems
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -42,13 +43,20 @@ def format_validation_error(exc: ValidationError, limit: int = 5) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+class _AnyInput(BaseModel):
+    """Placeholder model of schema-described tools (their schema validates instead)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
 class Tool:
     """A callable host tool.
 
     Either from pydantic models: ``Tool(name=..., description=..., input_model=In,
     output_model=Out, fn=f)`` where ``f(args: In)`` returns ``Out`` (or a dict), or from a
-    typed function through ``@tool``. ``blocking=True`` runs a sync function in a thread
-    so it cannot stall other concurrent calls.
+    typed function through ``@tool``, or from raw JSON Schemas with
+    ``Tool.from_schema(...)``. ``blocking=True`` runs a sync function in a thread so it
+    cannot stall other concurrent calls.
     """
 
     def __init__(
@@ -65,6 +73,8 @@ class Tool:
         self.name = validate_tool_name(name)
         if not isinstance(input_model, type) or not issubclass(input_model, BaseModel):
             raise ToolDefinitionError(f"tool {name}: input_model must be a pydantic model class")
+        self._schema_in: SchemaValidator | None = None
+        self._schema_out: SchemaValidator | None = None
         self.description = inspect.cleandoc(description or "").strip()
         self.fn = fn
         self.input_model = input_model
@@ -77,6 +87,29 @@ class Tool:
         self.output_schema: dict[str, Any] | None = (
             self._output.json_schema() if self._output is not None else None
         )
+
+    @classmethod
+    def from_schema(
+        cls,
+        *,
+        name: str,
+        description: str,
+        fn: Callable[[dict[str, Any]], Any],
+        input_schema: dict[str, Any],
+        output_schema: dict[str, Any] | None = None,
+    ) -> Tool:
+        """A tool described by JSON Schemas (validated with ``jsonschema``); ``fn``
+        receives the validated arguments as a dict."""
+        problems = schema_problems(input_schema, "input_schema")
+        problems += schema_problems(output_schema or {}, "output_schema")
+        if problems:
+            raise ToolDefinitionError(f"tool {name}: " + "; ".join(problems))
+        self = cls(name=name, description=description, fn=fn, input_model=_AnyInput)
+        self.input_schema = input_schema
+        self.output_schema = output_schema or None
+        self._schema_in = SchemaValidator(input_schema)
+        self._schema_out = SchemaValidator(output_schema or {})
+        return self
 
     def __repr__(self) -> str:
         return f"Tool(name={self.name!r})"
@@ -92,6 +125,11 @@ class Tool:
 
     def _bind(self, args: dict[str, Any]) -> Any:
         """Validate ``args`` and return a zero-argument callable that runs the tool."""
+        if self._schema_in is not None:
+            problems = self._schema_in.problems(args)
+            if problems:
+                raise ToolValidationError(f"{self.name}(): invalid input: {problems}")
+            return lambda: self.fn(args)
         try:
             model = self.input_model.model_validate(args)
         except ValidationError as exc:
@@ -138,6 +176,8 @@ class Tool:
         return self.encode_output(value)
 
     def encode_output(self, value: Any) -> Any:
+        if self._schema_out is not None:
+            return self._encode_schema_output(value)
         if self._output is None:
             try:
                 return TypeAdapter(Any).dump_python(value, mode="json")
@@ -152,6 +192,19 @@ class Tool:
                 f"{self.name}() returned an invalid result: {format_validation_error(exc)}"
             ) from None
         return self._output.dump_python(checked, mode="json")
+
+
+    def _encode_schema_output(self, value: Any) -> Any:
+        try:
+            encoded = TypeAdapter(Any).dump_python(value, mode="json")
+        except Exception as exc:
+            raise ToolValidationError(
+                f"{self.name}() returned a value that is not JSON: {exc}"
+            ) from None
+        problems = self._schema_out.problems(encoded) if self._schema_out else None
+        if problems:
+            raise ToolValidationError(f"{self.name}() returned an invalid result: {problems}")
+        return encoded
 
 
 def _model_from_function(

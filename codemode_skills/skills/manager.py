@@ -1,0 +1,371 @@
+"""``SkillManager``: the one place storage, trust and execution of skills meet.
+
+The sandbox never reaches storage or trust: a program's ``skills.x()`` call crosses the
+bridge to ``SkillManager.call``, which checks the trust policy, cycles and depth, runs the
+skill's code in a fresh sandbox execution, validates the result, records the run and
+lets the trust strategy promote or demote the skill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import ValidationError
+
+from ..codemode import CodeMode, create_code_mode
+from ..errors import (
+    SkillCallError,
+    SkillConflict,
+    SkillExists,
+    SkillNotFound,
+    SkillValidationError,
+    ToolError,
+    ToolValidationError,
+)
+from ..events import (
+    SKILL_CALL,
+    SKILL_ERROR,
+    SKILL_REGISTERED,
+    SKILL_RESULT,
+    SKILL_REVIEW_REQUESTED,
+    SKILL_TRUST_CHANGED,
+    SKILL_UPDATED,
+)
+from ..sandbox.result import ExecutionResult
+from ..tools.schema import SchemaValidator
+from ..tools.tool import format_validation_error
+from ..trust import DefaultTrustStrategy, TrustLevel, TrustPolicy, TrustStrategy
+from .calls import CallContext, LiveSkills
+from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillStatus, SkillVersion
+from .validation import called_skills, content_problems
+
+if TYPE_CHECKING:
+    from ..storage.base import SkillStorage
+
+T = TypeVar("T")
+
+
+def _error_text(result: ExecutionResult) -> str:
+    err = result.error
+    if err is None:
+        return "failed"
+    return f"{err.type}: {err.message}" + (f" (line {err.line})" if err.line else "")
+
+
+class SkillManager:
+    """Skills of one tenant: register, find, run, and let trust follow the results.
+
+    ``SkillManager(open_storage("sqlite:///skills.db", tenant="acme"), code_mode)``.
+    ``code_mode`` runs the skills' code (with its tools available to them); without one a
+    tool-less ``create_code_mode()`` is made and closed with the manager.
+    """
+
+    def __init__(
+        self,
+        storage: SkillStorage,
+        code_mode: CodeMode | None = None,
+        *,
+        trust_strategy: TrustStrategy | None = None,
+        policy: TrustPolicy | None = None,
+        max_depth: int = 4,
+        timeout_s: float | None = None,
+        context: CallContext | None = None,
+    ) -> None:
+        if max_depth < 1:
+            raise ValueError("max_depth must be at least 1")
+        self.storage = storage
+        self._owns_code_mode = code_mode is None
+        self.code_mode = code_mode if code_mode is not None else create_code_mode()
+        self.strategy: TrustStrategy = trust_strategy or DefaultTrustStrategy()
+        self.policy = policy or TrustPolicy()
+        self.max_depth = max_depth
+        self.timeout_s = timeout_s
+        self.context = context or CallContext()
+        self.events = self.code_mode.events
+
+    @property
+    def tenant(self) -> str:
+        return self.storage.tenant
+
+    async def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Storage calls block (SQL, files, network): run them off the event loop."""
+        return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.storage.get(name)
+        except SkillNotFound:
+            return False
+        return True
+
+    # -- registering and editing ---------------------------------------------------------
+    async def _check(
+        self, name: str, content: dict[str, Any], test_input: Any, *, new: bool
+    ) -> list[str]:
+        """Validate ``content`` (and test-run it); return the full ``depends_on``."""
+
+        def existing(names: Iterable[str]) -> list[str]:
+            return [n for n in names if self._exists(n)]
+
+        wanted = (called_skills(content["code"]) | set(content.get("depends_on") or [])) - {name}
+        known = await self._io(existing, sorted(wanted))
+        problems = content_problems(
+            name, content, tool_names=self.code_mode.tools if new else (),
+            existing_skills=known,
+        )  # fmt: skip
+        if problems:
+            raise SkillValidationError(
+                f"skill {name!r} was not saved: " + "; ".join(problems), problems
+            )
+        if test_input is not None:
+            await self._test_run(name, content, test_input)
+        return sorted(wanted)
+
+    async def _test_run(self, name: str, content: dict[str, Any], test_input: Any) -> None:
+        problems = SchemaValidator(content["input_schema"]).problems(test_input)
+        if problems:
+            raise SkillValidationError(f"test_input does not match input_schema: {problems}")
+        context = CallContext(allow_untrusted=True, caller="registration test").enter(name)
+        result = await self._execute(content["code"], context, {"input": test_input})
+        if not result.success:
+            raise SkillValidationError(f"test run failed: {_error_text(result)}")
+        problems = SchemaValidator(content["output_schema"]).problems(result.result)
+        if problems:
+            raise SkillValidationError(f"test run returned a result that does not match "
+                                       f"output_schema: {problems}")  # fmt: skip
+
+    async def register(
+        self,
+        spec: SkillSpec | Mapping[str, Any],
+        *,
+        author: str | None = None,
+        test_input: Any = None,
+    ) -> Skill:
+        """Validate, optionally test-run on ``test_input``, then store version 1.
+
+        Raises ``SkillValidationError`` (nothing stored) or ``SkillExists``."""
+        if not isinstance(spec, SkillSpec):
+            try:
+                spec = SkillSpec.model_validate(spec)
+            except ValidationError as exc:
+                raise SkillValidationError(
+                    f"invalid skill: {format_validation_error(exc)}",
+                    [format_validation_error(exc, limit=20)],
+                ) from None
+        if await self._io(self._exists, spec.name):
+            raise SkillExists(f"a skill named {spec.name!r} already exists; use update_skill")
+        depends_on = await self._check(spec.name, spec.model_dump(), test_input, new=True)
+        spec = spec.model_copy(update={"depends_on": depends_on})
+        skill = await self._io(self.storage.create, spec, author=author,
+                               trust=self.strategy.initial)  # fmt: skip
+        self.events.emit(SKILL_REGISTERED, tenant=self.tenant, name=skill.name,
+                         version=skill.version, author=author, trust=skill.trust.value)  # fmt: skip
+        return skill
+
+    async def update(
+        self,
+        name: str,
+        changes: SkillChanges | Mapping[str, Any],
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        test_input: Any = None,
+        expected_version: int | None = None,
+    ) -> Skill:
+        """Validate and store a new version; its stats start afresh at the initial trust."""
+        if not isinstance(changes, SkillChanges):
+            try:
+                changes = SkillChanges.model_validate(changes)
+            except ValidationError as exc:
+                message = f"invalid changes: {format_validation_error(exc)}"
+                raise SkillValidationError(message) from None
+        current = await self.get(name)
+        content = {**current.content(), **changes.content()}
+        depends_on = await self._check(name, content, test_input, new=False)
+        changes = changes.model_copy(update={"depends_on": depends_on})
+        skill = await self._io(self.storage.update, name, changes, author=author, note=note,
+                               trust=self.strategy.initial,
+                               expected_version=expected_version)  # fmt: skip
+        self._changed(current, skill, note or "new version")
+        return skill
+
+    async def rollback(self, name: str, version: int, *, author: str | None = None) -> Skill:
+        current = await self.get(name)
+        skill = await self._io(self.storage.rollback, name, version, author=author,
+                               trust=self.strategy.initial)  # fmt: skip
+        self._changed(current, skill, f"rollback to v{version}")
+        return skill
+
+    def _changed(self, before: Skill, after: Skill, note: str) -> None:
+        self.events.emit(SKILL_UPDATED, tenant=self.tenant, name=after.name,
+                         version=after.version, note=note)  # fmt: skip
+        if after.trust != before.trust:
+            self._trust_event(after.name, before.trust, after.trust, "new version")
+
+    def _trust_event(self, name: str, old: TrustLevel, new: TrustLevel, reason: str,
+                     **extra: Any) -> None:  # fmt: skip
+        self.events.emit(SKILL_TRUST_CHANGED, tenant=self.tenant, name=name,
+                         old=old.value, new=new.value, reason=reason, **extra)  # fmt: skip
+
+    # -- reading -------------------------------------------------------------------------
+    async def get(self, name: str) -> Skill:
+        return await self._io(self.storage.get, name)
+
+    async def search(self, query: str, *, limit: int = 5, **filters: Any) -> list[SearchHit]:
+        return await self._io(self.storage.search, query, limit=limit, **filters)
+
+    async def list(self, **filters: Any) -> list[Skill]:
+        return await self._io(self.storage.list, **filters)
+
+    async def versions(self, name: str) -> list[SkillVersion]:
+        return await self._io(self.storage.versions, name)
+
+    async def get_version(self, name: str, version: int) -> SkillVersion:
+        return await self._io(self.storage.get_version, name, version)
+
+    async def delete(self, name: str) -> bool:
+        return await self._io(self.storage.delete, name)
+
+    # -- running -------------------------------------------------------------------------
+    async def _execute(
+        self, code: str, context: CallContext, globals_: dict[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> ExecutionResult:  # fmt: skip
+        return await self.code_mode.execute(
+            code, skills=LiveSkills(self, context), globals=globals_,
+            timeout_s=timeout_s or self.timeout_s,
+        )  # fmt: skip
+
+    async def execute(
+        self, code: str, *, context: CallContext | None = None, timeout_s: float | None = None
+    ) -> ExecutionResult:
+        """Run a program with every skill of the tenant callable as ``skills.<name>()``."""
+        return await self._execute(code, context or self.context, None, timeout_s)
+
+    async def call(
+        self, name: str, args: Mapping[str, Any] | None = None, *,
+        context: CallContext | None = None,
+    ) -> Any:  # fmt: skip
+        """Run skill ``name`` on ``args``; return its result or raise.
+
+        ``SkillNotFound``, ``SkillNotAllowed`` (trust policy), ``SkillCallError`` (cycle or
+        depth) and ``ToolValidationError`` (bad input) are raised before anything runs and
+        are not counted as runs; a failing run raises ``ToolError`` and is counted."""
+        ctx = context or self.context
+        if name in ctx.stack:
+            raise SkillCallError(f"skill call cycle: {ctx.chain(name)}")
+        if len(ctx.stack) >= self.max_depth:
+            raise SkillCallError(f"skills may nest {self.max_depth} deep: {ctx.chain(name)}")
+        skill = await self.get(name)
+        self.policy.check_run(skill, unattended=ctx.unattended,
+                              allow_untrusted=ctx.allow_untrusted)  # fmt: skip
+        args = dict(args or {})
+        problems = SchemaValidator(skill.input_schema).problems(args)
+        if problems:
+            raise ToolValidationError(f"{name}(): invalid input: {problems}")
+        depth = len(ctx.stack)
+        if self.events.active:
+            self.events.emit(SKILL_CALL, tenant=self.tenant, name=name, version=skill.version,
+                             depth=depth, args=args)  # fmt: skip
+        result = await self._execute(skill.code, ctx.enter(name), {"input": args})
+        error = None if result.success else _error_text(result)
+        if error is None:
+            problems = SchemaValidator(skill.output_schema).problems(result.result)
+            if problems:
+                error = f"OutputValidationError: result does not match output_schema: {problems}"
+        run = RunRecord(success=error is None, duration_ms=result.duration_ms, error=error,
+                        version=skill.version, caller=ctx.caller)  # fmt: skip
+        after = await self._io(self.storage.record_execution, name, run)
+        await self._evaluate(after, run)
+        if error is not None:
+            self.events.emit(SKILL_ERROR, tenant=self.tenant, name=name, depth=depth,
+                             error=error, logs=result.logs)  # fmt: skip
+            raise ToolError(f"skill {name} failed: {error}")
+        if self.events.active:
+            self.events.emit(SKILL_RESULT, tenant=self.tenant, name=name, depth=depth,
+                             duration_ms=result.duration_ms, logs=result.logs)  # fmt: skip
+        return result.result
+
+    # -- trust ---------------------------------------------------------------------------
+    async def _evaluate(self, skill: Skill, run: RunRecord) -> None:
+        """Apply the strategy's verdict after a run (compare-and-set: concurrent runs or
+        an edit in between never make a stale verdict stick)."""
+        if skill.version != run.version:
+            return
+        current = skill.trust
+        target = self.strategy.evaluate(skill.stats, current)
+        if target == current:
+            return
+        status = None
+        if target is TrustLevel.TRUSTED and self.policy.require_review:
+            if skill.status is SkillStatus.ACTIVE:
+                held = await self._io(
+                    self.storage.set_state, skill.name, status=SkillStatus.PENDING_REVIEW,
+                    expect_status=SkillStatus.ACTIVE, expect_version=skill.version,
+                )  # fmt: skip
+                if held is not None:
+                    self.events.emit(SKILL_REVIEW_REQUESTED, tenant=self.tenant,
+                                     name=skill.name, version=skill.version)  # fmt: skip
+            target = max(current, TrustLevel.PROVISIONAL)  # only the last step waits
+            if target == current:
+                return
+        elif target < current and skill.status is SkillStatus.PENDING_REVIEW:
+            status = SkillStatus.ACTIVE  # the case for promotion no longer holds
+        changed = await self._io(
+            self.storage.set_state, skill.name, trust=target, status=status,
+            expect_trust=current, expect_version=skill.version,
+        )  # fmt: skip
+        if changed is not None:
+            reason = "promoted" if target > current else "demoted"
+            self._trust_event(skill.name, current, target, reason)
+
+    async def pending_reviews(self) -> list[Skill]:
+        return await self.list(status=SkillStatus.PENDING_REVIEW)
+
+    async def approve(self, name: str, *, reviewer: str) -> Skill:
+        """Grant the promotion to ``trusted`` a skill is waiting for."""
+        before = await self.get(name)
+        skill = await self._io(
+            self.storage.set_state, name, status=SkillStatus.ACTIVE, trust=TrustLevel.TRUSTED,
+            expect_status=SkillStatus.PENDING_REVIEW, expect_version=before.version,
+        )  # fmt: skip
+        if skill is None:
+            raise SkillConflict(f"skill {name!r} is not waiting for review")
+        self._trust_event(name, before.trust, skill.trust, "approved", reviewer=reviewer)
+        return skill
+
+    async def reject(self, name: str, *, reviewer: str, reason: str | None = None) -> Skill:
+        """Refuse a skill: it stays stored (for the record) but never runs again."""
+        skill = await self._io(self.storage.set_state, name, status=SkillStatus.REJECTED)
+        assert skill is not None  # no expectation given: only SkillNotFound can stop it
+        self.events.emit(SKILL_UPDATED, tenant=self.tenant, name=name, version=skill.version,
+                         note="rejected", reviewer=reviewer, reason=reason)  # fmt: skip
+        return skill
+
+    # -- model-facing tools --------------------------------------------------------------
+    def management_tools(self) -> list[Any]:
+        """``register_skill``, ``search_skills``, ``get_skill``, ``update_skill``."""
+        from .tools import management_tools
+
+        return management_tools(self)
+
+    def skill_tools(
+        self, skills: Iterable[Skill], *, context: CallContext | None = None
+    ) -> list[Any]:
+        """``skills`` as tools named after them (for the model to call directly)."""
+        from .tools import skill_tool
+
+        return [skill_tool(self, s, context or self.context) for s in skills]
+
+    async def close(self) -> None:
+        if self._owns_code_mode:
+            await self.code_mode.close()
+
+    async def __aenter__(self) -> SkillManager:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,185 @@
+"""The ``SkillStorage`` protocol every backend implements, and what they share.
+
+A storage object is bound to one tenant: every method reads and writes only that
+tenant's skills, and every method validates the skill name before it touches anything
+(the name is also a path component in ``FileSkillStorage``). ``for_tenant`` gives a view
+of another tenant over the same connection (one engine or client per URL).
+
+Methods are synchronous and thread-safe; ``SkillManager`` calls them from a worker thread
+so they never stall the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ..skills.model import (
+    RunRecord,
+    SearchHit,
+    Skill,
+    SkillChanges,
+    SkillSpec,
+    SkillStatus,
+    SkillVersion,
+)
+from ..trust.levels import TrustLevel
+
+#: What ``search`` returns unless told otherwise: skills one may still pick.
+SEARCHABLE = frozenset({SkillStatus.ACTIVE, SkillStatus.PENDING_REVIEW})
+
+
+@dataclass(frozen=True)
+class SkillFilter:
+    """Status / trust / tag filter of ``list`` and ``search`` (None: any)."""
+
+    status: frozenset[SkillStatus] | None = None
+    trust: frozenset[TrustLevel] | None = None
+    tag: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        status: SkillStatus | Iterable[SkillStatus] | None = None,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+    ) -> SkillFilter:
+        def norm(value, kind):  # type: ignore[no-untyped-def]
+            if value is None:
+                return None
+            if isinstance(value, (str, kind)):
+                return frozenset({kind(value)})
+            return frozenset(kind(v) for v in value)
+
+        return cls(
+            status=norm(status, SkillStatus),
+            trust=norm(trust, TrustLevel),
+            tag=tag.strip().lower() if tag else None,
+        )
+
+    def __call__(self, skill: Skill) -> bool:
+        return (
+            (self.status is None or skill.status in self.status)
+            and (self.trust is None or skill.trust in self.trust)
+            and (self.tag is None or self.tag in skill.tags)
+        )
+
+
+@runtime_checkable
+class SkillStorage(Protocol):
+    """Persistent, tenant-scoped skills. See ``tests/test_storage_contract.py``."""
+
+    tenant: str
+
+    def for_tenant(self, tenant: str) -> SkillStorage:
+        """The same store, scoped to another tenant."""
+        ...
+
+    def create(
+        self, spec: SkillSpec, *, author: str | None = None, trust: TrustLevel = ...
+    ) -> Skill:
+        """Store version 1. Raises ``SkillExists`` if the name is taken."""
+        ...
+
+    def get(self, name: str) -> Skill:
+        """The current version. Raises ``SkillNotFound``."""
+        ...
+
+    def list(
+        self,
+        *,
+        status: SkillStatus | Iterable[SkillStatus] | None = None,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[Skill]:
+        """Skills ordered by name."""
+        ...
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+    ) -> list[SearchHit]:
+        """Skills ranked by BM25 relevance to ``query`` (no hit: empty list)."""
+        ...
+
+    def update(
+        self,
+        name: str,
+        changes: SkillChanges,
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        trust: TrustLevel = ...,
+        expected_version: int | None = None,
+    ) -> Skill:
+        """Store a new version. Stats start afresh and trust returns to ``trust``."""
+        ...
+
+    def rollback(
+        self, name: str, version: int, *, author: str | None = None, trust: TrustLevel = ...
+    ) -> Skill:
+        """A new version whose content is that of ``version``."""
+        ...
+
+    def versions(self, name: str) -> list[SkillVersion]:
+        """Every version, oldest first."""
+        ...
+
+    def get_version(self, name: str, version: int) -> SkillVersion: ...
+
+    def set_state(
+        self,
+        name: str,
+        *,
+        status: SkillStatus | None = None,
+        trust: TrustLevel | None = None,
+        expect_status: SkillStatus | None = None,
+        expect_trust: TrustLevel | None = None,
+        expect_version: int | None = None,
+    ) -> Skill | None:
+        """Change status/trust atomically if the ``expect_*`` values hold (else None)."""
+        ...
+
+    def record_execution(self, name: str, run: RunRecord) -> Skill:
+        """Count one run atomically (no lost update under concurrency) and log it.
+
+        A run of an older version (``run.version``) is logged but not counted."""
+        ...
+
+    def runs(self, name: str, limit: int = 50) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        ...
+
+    def delete(self, name: str) -> bool: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def rank_and_filter(
+    ranked: Sequence[tuple[str, float]],
+    load: Callable[[list[str]], dict[str, Skill]],
+    keep: SkillFilter,
+    limit: int,
+) -> list[SearchHit]:
+    """Walk a ranking in batches, loading skills and keeping those that pass ``keep``."""
+    hits: list[SearchHit] = []
+    batch = max(limit * 2, 16)
+    for start in range(0, len(ranked), batch):
+        chunk = ranked[start : start + batch]
+        skills = load([key for key, _ in chunk])
+        for key, score in chunk:
+            skill = skills.get(key)
+            if skill is not None and keep(skill):
+                hits.append(SearchHit(skill=skill, score=round(score, 6)))
+                if len(hits) >= limit:
+                    return hits
+    return hits

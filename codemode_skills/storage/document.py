@@ -1,0 +1,249 @@
+"""Shared logic of the backends that keep whole skill documents in the host process.
+
+``MemorySkillStorage`` and ``FileSkillStorage`` differ only in where a document lives
+and how it is locked; every rule (versions, rollback, state changes, run counting,
+search, filters) is written once here on top of a handful of primitives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..errors import SkillConflict, SkillExists, SkillNotFound
+from ..skills.model import (
+    RunRecord,
+    SearchHit,
+    Skill,
+    SkillChanges,
+    SkillSpec,
+    SkillStatus,
+    SkillVersion,
+    apply_run,
+    create_skill,
+    next_version,
+    utcnow,
+    validate_skill_name,
+    validate_tenant,
+)
+from ..trust.levels import TrustLevel
+from .base import SEARCHABLE, SkillFilter, rank_and_filter
+
+
+class DocumentStorage:
+    """Base class: implement the ``_`` primitives, get the whole ``SkillStorage``."""
+
+    def __init__(self, tenant: str) -> None:
+        self.tenant = validate_tenant(tenant)
+
+    # -- primitives ------------------------------------------------------------------------
+    def _locked(self, name: str) -> contextlib.AbstractContextManager[Any]:
+        """Exclusive access to one skill (across threads, and processes where shared)."""
+        raise NotImplementedError
+
+    def _read(self, name: str) -> Skill | None:
+        raise NotImplementedError
+
+    def _write(self, skill: Skill, version: SkillVersion | None) -> None:
+        """Persist ``skill``; ``version`` is a new content version to keep (and index)."""
+        raise NotImplementedError
+
+    def _read_versions(self, name: str) -> list[SkillVersion]:
+        raise NotImplementedError
+
+    def _append_run(self, name: str, run: RunRecord) -> None:
+        raise NotImplementedError
+
+    def _read_runs(self, name: str) -> list[RunRecord]:
+        """Every logged run, oldest first."""
+        raise NotImplementedError
+
+    def _remove(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _names(self) -> list[str]:
+        raise NotImplementedError
+
+    def _ranked(self, query: str) -> list[tuple[str, float]]:
+        """Every skill matching ``query`` as (name, BM25 score), best first."""
+        raise NotImplementedError
+
+    # -- SkillStorage ------------------------------------------------------------------------
+    def _must(self, name: str) -> Skill:
+        skill = self._read(name)
+        if skill is None:
+            raise SkillNotFound(f"no skill named {name!r}")
+        return skill
+
+    def create(
+        self,
+        spec: SkillSpec,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:
+        validate_skill_name(spec.name)
+        with self._locked(spec.name):
+            if self._read(spec.name) is not None:
+                raise SkillExists(f"a skill named {spec.name!r} already exists")
+            skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+            self._write(skill, skill.snapshot())
+        return skill
+
+    def get(self, name: str) -> Skill:
+        return self._must(validate_skill_name(name))
+
+    def _load_many(self, names: Iterable[str]) -> dict[str, Skill]:
+        found = {}
+        for name in names:
+            skill = self._read(name)
+            if skill is not None:
+                found[name] = skill
+        return found
+
+    def list(
+        self,
+        *,
+        status: SkillStatus | Iterable[SkillStatus] | None = None,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[Skill]:
+        keep = SkillFilter.of(status, trust, tag)
+        out = []
+        for name in sorted(self._names()):
+            skill = self._read(name)
+            if skill is not None and keep(skill):
+                out.append(skill)
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+    ) -> list[SearchHit]:
+        ranked = self._ranked(query)
+        return rank_and_filter(ranked, self._load_many, SkillFilter.of(status, trust, tag), limit)
+
+    def update(
+        self,
+        name: str,
+        changes: SkillChanges,
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        expected_version: int | None = None,
+    ) -> Skill:
+        validate_skill_name(name)
+        with self._locked(name):
+            current = self._must(name)
+            if expected_version is not None and current.version != expected_version:
+                raise SkillConflict(
+                    f"{name!r} is at version {current.version}, not {expected_version}"
+                )
+            skill = next_version(current, changes.content(), author=author, trust=trust)
+            self._write(skill, skill.snapshot(note))
+        return skill
+
+    def rollback(
+        self,
+        name: str,
+        version: int,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:
+        old = self.get_version(name, version)
+        content = old.model_dump(include=set(SkillChanges.model_fields))
+        return self.update(
+            name, SkillChanges(**content), author=author, note=f"rollback to v{version}",
+            trust=trust,
+        )  # fmt: skip
+
+    def versions(self, name: str) -> list[SkillVersion]:
+        current = self._must(validate_skill_name(name))
+        found = [v for v in self._read_versions(name) if v.version <= current.version]
+        return sorted(found, key=lambda v: v.version)
+
+    def get_version(self, name: str, version: int) -> SkillVersion:
+        for v in self.versions(name):
+            if v.version == version:
+                return v
+        raise SkillNotFound(f"skill {name!r} has no version {version}")
+
+    def set_state(
+        self,
+        name: str,
+        *,
+        status: SkillStatus | None = None,
+        trust: TrustLevel | None = None,
+        expect_status: SkillStatus | None = None,
+        expect_trust: TrustLevel | None = None,
+        expect_version: int | None = None,
+    ) -> Skill | None:
+        validate_skill_name(name)
+        with self._locked(name):
+            skill = self._must(name)
+            if (
+                (expect_status is not None and skill.status != expect_status)
+                or (expect_trust is not None and skill.trust != expect_trust)
+                or (expect_version is not None and skill.version != expect_version)
+            ):
+                return None
+            changed = skill.model_copy(
+                update={
+                    "status": SkillStatus(status) if status is not None else skill.status,
+                    "trust": TrustLevel(trust) if trust is not None else skill.trust,
+                    "updated_at": utcnow(),
+                }
+            )
+            self._write(changed, None)
+        return changed
+
+    def record_execution(self, name: str, run: RunRecord) -> Skill:
+        validate_skill_name(name)
+        with self._locked(name):
+            skill = self._must(name)
+            if run.version is None:
+                run = run.model_copy(update={"version": skill.version})
+            self._append_run(name, run)
+            if run.version != skill.version:  # a run of code that is no longer current
+                return skill
+            skill = skill.model_copy(update={"stats": apply_run(skill.stats, run)})
+            self._write(skill, None)
+        return skill
+
+    def runs(self, name: str, limit: int = 50) -> list[RunRecord]:
+        self._must(validate_skill_name(name))
+        return list(reversed(self._read_runs(name)[-limit:])) if limit > 0 else []
+
+    def delete(self, name: str) -> bool:
+        validate_skill_name(name)
+        with self._locked(name):
+            return self._remove(name)
+
+    def count(self) -> int:
+        return len(self._names())
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_lines(data: bytes) -> Iterator[bytes]:
+    for line in data.splitlines():
+        if line.strip():
+            yield line

@@ -1,0 +1,337 @@
+"""``MongoSkillStorage``: skills in MongoDB through pymongo.
+
+One document per skill with a unique index on (tenant, name). Run counters change with
+one atomic ``find_one_and_update`` (``$inc`` and a ``$push``/``$slice`` for the recent
+window), so no update is lost however many writers there are. Content edits are
+compare-and-set on (version, updated_at) with a retry, which needs no multi-document
+transaction (standalone servers have none). The search index lives in the document
+(``terms`` with a multikey index, ``tf`` with the weighted frequencies).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import SkillConflict, SkillExists, SkillNotFound, StorageError
+from ..skills.model import (
+    RECENT_WINDOW,
+    RunRecord,
+    SearchHit,
+    Skill,
+    SkillChanges,
+    SkillSpec,
+    SkillStatus,
+    SkillVersion,
+    create_skill,
+    next_version,
+    utcnow,
+    validate_skill_name,
+    validate_tenant,
+)
+from ..trust.levels import TrustLevel
+from .base import SEARCHABLE, SkillFilter, rank_and_filter
+from .text import Candidate, bm25, document_terms, query_terms
+
+try:
+    import pymongo
+    from pymongo import ReturnDocument
+    from pymongo.errors import DuplicateKeyError, PyMongoError
+except ImportError as exc:  # pragma: no cover - depends on installed extras
+    hint = "MongoSkillStorage needs pymongo: pip install 'codemode-skills[mongo]'"
+    raise ImportError(hint) from exc
+
+_CLIENTS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+_CAS_RETRIES = 20
+#: Fields that exist for the backend only (ids, search index, the version's note).
+_INTERNAL = frozenset({"_id", "terms", "tf", "doc_length", "note"})
+#: Projection that leaves the search index out of documents read as skills.
+_INTERNAL_OUT = {"terms": 0, "tf": 0, "doc_length": 0}
+
+
+def _database(url: str) -> Any:
+    """One client per URL; indexes created on first use."""
+    with _LOCK:
+        db = _CLIENTS.get(url)
+        if db is not None:
+            return db
+        try:
+            client: Any = pymongo.MongoClient(url, tz_aware=True, serverSelectionTimeoutMS=10_000)
+            db = client.get_default_database(default="codemode_skills")
+            skills = db["skills"]
+            skills.create_index([("tenant", 1), ("name", 1)], unique=True)
+            skills.create_index([("tenant", 1), ("terms", 1)])
+            skills.create_index([("tenant", 1), ("tags", 1)])
+            db["skill_versions"].create_index([("skill_id", 1), ("version", 1)], unique=True)
+            db["skill_runs"].create_index([("skill_id", 1), ("at", -1)])
+        except PyMongoError as exc:
+            raise StorageError(f"cannot open MongoDB storage: {exc}") from exc
+        _CLIENTS[url] = db
+        return db
+
+
+def _to_skill(doc: dict[str, Any]) -> Skill:
+    doc = {k: v for k, v in doc.items() if k not in _INTERNAL}
+    doc["id"] = doc.pop("skill_id")
+    return Skill.model_validate(doc)
+
+
+def _document(skill: Skill, note: str | None = None) -> dict[str, Any]:
+    doc = skill.model_dump(mode="python", exclude={"id"})
+    doc.update(_id=skill.id, skill_id=skill.id, status=skill.status.value,
+               trust=skill.trust.value, note=note)  # fmt: skip
+    tf = document_terms(skill)
+    doc.update(terms=sorted(tf), tf=dict(tf), doc_length=sum(tf.values()))
+    return doc
+
+
+class MongoSkillStorage:
+    """MongoDB storage. ``MongoSkillStorage("mongodb://localhost/app", tenant="acme")``."""
+
+    def __init__(self, url: str = "mongodb://localhost:27017", tenant: str = "default") -> None:
+        self.tenant = validate_tenant(tenant)
+        self.url = url
+        self.db = _database(url)
+        self._skills = self.db["skills"]
+        self._versions = self.db["skill_versions"]
+        self._runs = self.db["skill_runs"]
+
+    def __repr__(self) -> str:
+        return f"MongoSkillStorage(tenant={self.tenant!r})"
+
+    def for_tenant(self, tenant: str) -> MongoSkillStorage:
+        return MongoSkillStorage(self.url, tenant)
+
+    def _key(self, name: str) -> dict[str, Any]:
+        return {"tenant": self.tenant, "name": validate_skill_name(name)}
+
+    def _doc(self, name: str) -> dict[str, Any]:
+        doc = self._skills.find_one(self._key(name))
+        if doc is None:
+            raise SkillNotFound(f"no skill named {name!r}")
+        return doc
+
+    def _save_version(self, doc: dict[str, Any]) -> SkillVersion:
+        """Copy the content of a *stored* skill document into the history.
+
+        Only committed documents are copied, so a history entry can never hold the
+        content of an edit that lost its compare-and-set. A writer that dies between
+        its edit and this copy leaves the entry to the next reader or writer."""
+        v = _to_skill(doc).snapshot(doc.get("note"))
+        try:
+            entry = {"_id": f"{doc['_id']}:{v.version}", "skill_id": doc["_id"]}
+            self._versions.insert_one({**entry, **v.model_dump(mode="python")})
+        except DuplicateKeyError:
+            pass  # already copied
+        return v
+
+    def create(
+        self, spec: SkillSpec, *, author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:  # fmt: skip
+        validate_skill_name(spec.name)
+        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+        doc = _document(skill)
+        try:
+            self._skills.insert_one(doc)
+        except DuplicateKeyError:
+            raise SkillExists(f"a skill named {spec.name!r} already exists") from None
+        self._save_version(doc)
+        return skill
+
+    def get(self, name: str) -> Skill:
+        return _to_skill(self._doc(name))
+
+    def _query(self, keep: SkillFilter) -> dict[str, Any]:
+        query: dict[str, Any] = {"tenant": self.tenant}
+        if keep.status is not None:
+            query["status"] = {"$in": [s.value for s in keep.status]}
+        if keep.trust is not None:
+            query["trust"] = {"$in": [t.value for t in keep.trust]}
+        if keep.tag is not None:
+            query["tags"] = keep.tag
+        return query
+
+    def list(
+        self,
+        *,
+        status: SkillStatus | Iterable[SkillStatus] | None = None,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[Skill]:
+        cursor = self._skills.find(self._query(SkillFilter.of(status, trust, tag)), _INTERNAL_OUT)
+        cursor = cursor.sort("name", 1)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [_to_skill(d) for d in cursor]
+
+    def _load_ids(self, ids: list[str]) -> dict[str, Skill]:
+        docs = self._skills.find({"_id": {"$in": ids}, "tenant": self.tenant}, _INTERNAL_OUT)
+        return {d["skill_id"]: _to_skill(d) for d in docs}
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+    ) -> list[SearchHit]:
+        terms = query_terms(query)
+        if not terms or limit <= 0:
+            return []
+        stats = list(self._skills.aggregate([
+            {"$match": {"tenant": self.tenant}},
+            {"$group": {"_id": None, "n": {"$sum": 1}, "avg": {"$avg": "$doc_length"}}},
+        ]))  # fmt: skip
+        n, avg = (stats[0]["n"], stats[0]["avg"] or 0.0) if stats else (0, 0.0)
+        projection = {"doc_length": 1, **{f"tf.{t}": 1 for t in terms}}
+        docs = self._skills.find({"tenant": self.tenant, "terms": {"$in": terms}}, projection)
+        candidates = [Candidate(d["_id"], d.get("tf", {}), d.get("doc_length", 0)) for d in docs]
+        ranked = bm25(terms, candidates, n_docs=n, avg_length=float(avg))
+        return rank_and_filter(ranked, self._load_ids, SkillFilter.of(status, trust, tag), limit)
+
+    def _compare_and_set(self, doc: dict[str, Any], new: dict[str, Any]) -> bool:
+        match = {"_id": doc["_id"], "version": doc["version"], "updated_at": doc["updated_at"]}
+        return self._skills.replace_one(match, new).matched_count == 1
+
+    def update(
+        self,
+        name: str,
+        changes: SkillChanges,
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        expected_version: int | None = None,
+    ) -> Skill:
+        for _ in range(_CAS_RETRIES):
+            doc = self._doc(name)
+            if expected_version is not None and doc["version"] != expected_version:
+                found = doc["version"]
+                raise SkillConflict(f"{name!r} is at version {found}, not {expected_version}")
+            self._save_version(doc)  # in case its writer died before copying it
+            skill = next_version(_to_skill(doc), changes.content(), author=author, trust=trust)
+            new = _document(skill, note)
+            if self._compare_and_set(doc, new):
+                self._save_version(new)
+                return skill
+        raise SkillConflict(f"{name!r} kept changing while being updated; try again")
+
+    def rollback(
+        self, name: str, version: int, *, author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:  # fmt: skip
+        old = self.get_version(name, version)
+        content = old.model_dump(include=set(SkillChanges.model_fields))
+        return self.update(name, SkillChanges(**content), author=author,
+                           note=f"rollback to v{version}", trust=trust)  # fmt: skip
+
+    def versions(self, name: str) -> list[SkillVersion]:
+        doc = self._doc(name)
+        found = self._versions.find(
+            {"skill_id": doc["_id"], "version": {"$lte": doc["version"]}}, {"_id": 0, "skill_id": 0}
+        ).sort("version", 1)
+        history = [SkillVersion.model_validate(v) for v in found]
+        if not history or history[-1].version != doc["version"]:
+            history.append(self._save_version(doc))
+        return history
+
+    def get_version(self, name: str, version: int) -> SkillVersion:
+        for v in self.versions(name):
+            if v.version == version:
+                return v
+        raise SkillNotFound(f"skill {name!r} has no version {version}")
+
+    def set_state(
+        self,
+        name: str,
+        *,
+        status: SkillStatus | None = None,
+        trust: TrustLevel | None = None,
+        expect_status: SkillStatus | None = None,
+        expect_trust: TrustLevel | None = None,
+        expect_version: int | None = None,
+    ) -> Skill | None:
+        match = self._key(name)
+        changes: dict[str, Any] = {"updated_at": utcnow()}
+        if status is not None:
+            changes["status"] = SkillStatus(status).value
+        if trust is not None:
+            changes["trust"] = TrustLevel(trust).value
+        if expect_status is not None:
+            match["status"] = SkillStatus(expect_status).value
+        if expect_trust is not None:
+            match["trust"] = TrustLevel(expect_trust).value
+        if expect_version is not None:
+            match["version"] = expect_version
+        doc = self._skills.find_one_and_update(
+            match, {"$set": changes}, projection=_INTERNAL_OUT,
+            return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+        if doc is None:
+            self._doc(name)  # raises SkillNotFound if that is why
+            return None
+        return _to_skill(doc)
+
+    def record_execution(self, name: str, run: RunRecord) -> Skill:
+        match = self._key(name)
+        if run.version is not None:
+            match["version"] = run.version
+        changes: dict[str, Any] = {"stats.last_used_at": run.at}
+        if not run.success:
+            changes["stats.last_error"] = run.error or "failed"
+        doc = self._skills.find_one_and_update(
+            match,
+            {
+                "$inc": {
+                    "stats.executions": 1,
+                    "stats.successes": 1 if run.success else 0,
+                    "stats.failures": 0 if run.success else 1,
+                    "stats.total_duration_ms": run.duration_ms,
+                },
+                "$push": {"stats.recent": {"$each": [run.success], "$slice": -RECENT_WINDOW}},
+                "$set": changes,
+            },
+            projection=_INTERNAL_OUT,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:  # missing, or a run of a version that is no longer current
+            doc = self._doc(name)
+        self._runs.insert_one({
+            "skill_id": doc["skill_id"], "tenant": self.tenant,
+            **run.model_dump(mode="python"), "version": run.version or doc["version"],
+        })  # fmt: skip
+        return _to_skill(doc)
+
+    def runs(self, name: str, limit: int = 50) -> list[RunRecord]:
+        doc = self._doc(name)
+        if limit <= 0:
+            return []
+        found = self._runs.find({"skill_id": doc["_id"]}, {"_id": 0, "skill_id": 0, "tenant": 0})
+        found = found.sort([("at", -1), ("_id", -1)]).limit(limit)
+        return [RunRecord.model_validate(r) for r in found]
+
+    def delete(self, name: str) -> bool:
+        doc = self._skills.find_one_and_delete(self._key(name), {"_id": 1})
+        if doc is None:
+            return False
+        self._versions.delete_many({"skill_id": doc["_id"]})
+        self._runs.delete_many({"skill_id": doc["_id"]})
+        return True
+
+    def count(self) -> int:
+        return self._skills.count_documents({"tenant": self.tenant})
+
+    def close(self) -> None:
+        """Clients are shared per URL and closed at exit."""
+
+    def __enter__(self) -> MongoSkillStorage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,345 @@
+"""``SQLSkillStorage``: skills in SQL through SQLAlchemy 2.0 (SQLite or PostgreSQL).
+
+``sqlite:///skills.db`` is the embedded default; ``postgresql://user@host/db`` for a
+shared server. Run counters are updated by the database itself
+(``executions = executions + 1 ... RETURNING``), never read, changed and written back, so
+concurrent writers in any number of processes cannot lose a count. Content edits lock
+the skill's row for the duration of the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import SkillConflict, SkillExists, SkillNotFound
+from ..skills.model import (
+    RECENT_WINDOW,
+    RunRecord,
+    SearchHit,
+    Skill,
+    SkillChanges,
+    SkillSpec,
+    SkillStats,
+    SkillStatus,
+    SkillVersion,
+    create_skill,
+    next_version,
+    utcnow,
+    validate_skill_name,
+    validate_tenant,
+)
+from ..trust.levels import TrustLevel
+from .base import SEARCHABLE, SkillFilter, rank_and_filter
+from .sql_engine import get_engine
+from .sql_models import RunRow, SkillRow, TagRow, TermRow, VersionRow
+from .text import Candidate, bm25, document_terms, query_terms
+
+
+def _to_skill(row: SkillRow) -> Skill:
+    return Skill(
+        id=row.id, tenant=row.tenant, name=row.name, description=row.description,
+        code=row.code, input_schema=row.input_schema, output_schema=row.output_schema,
+        usage_hints=row.usage_hints, tags=row.tags, depends_on=row.depends_on,
+        version=row.version, status=SkillStatus(row.status), trust=TrustLevel(row.trust),
+        created_at=row.created_at, updated_at=row.updated_at, author=row.author,
+        stats=SkillStats(
+            executions=row.executions, successes=row.successes, failures=row.failures,
+            recent=[c == "1" for c in row.recent], last_used_at=row.last_used_at,
+            last_error=row.last_error, total_duration_ms=row.total_duration_ms,
+        ),
+    )  # fmt: skip
+
+
+def _values(skill: Skill) -> dict[str, Any]:
+    stats = skill.stats
+    values = skill.model_dump(exclude={"stats"}, mode="python")
+    values.update(
+        status=skill.status.value, trust=skill.trust.value, executions=stats.executions,
+        successes=stats.successes, failures=stats.failures,
+        recent="".join("1" if ok else "0" for ok in stats.recent),
+        last_used_at=stats.last_used_at, last_error=stats.last_error,
+        total_duration_ms=stats.total_duration_ms,
+        doc_length=sum(document_terms(skill).values()),
+    )  # fmt: skip
+    return values
+
+
+def _version_values(skill_id: str, v: SkillVersion) -> dict[str, Any]:
+    content = v.model_dump(mode="json", exclude={"version", "created_at", "author", "note"})
+    return dict(skill_id=skill_id, version=v.version, content=content, created_at=v.created_at,
+                author=v.author, note=v.note)  # fmt: skip
+
+
+def _to_version(row: VersionRow) -> SkillVersion:
+    return SkillVersion(version=row.version, created_at=row.created_at, author=row.author,
+                        note=row.note, **row.content)  # fmt: skip
+
+
+class SQLSkillStorage:
+    """SQL storage. ``SQLSkillStorage("sqlite:///skills.db", tenant="acme")``."""
+
+    def __init__(self, url: str = "sqlite:///skills.db", tenant: str = "default") -> None:
+        self.tenant = validate_tenant(tenant)
+        self.url = url
+        self.engine = get_engine(url)
+
+    def __repr__(self) -> str:
+        return f"SQLSkillStorage({self.engine.url.render_as_string()!r}, tenant={self.tenant!r})"
+
+    def for_tenant(self, tenant: str) -> SQLSkillStorage:
+        return SQLSkillStorage(self.url, tenant)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _where(self, name: str) -> Any:
+        return (SkillRow.tenant == self.tenant) & (SkillRow.name == validate_skill_name(name))
+
+    def _row(self, session: Session, name: str, *, lock: bool = False) -> SkillRow:
+        stmt = select(SkillRow).where(self._where(name))
+        row = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+        if row is None:
+            raise SkillNotFound(f"no skill named {name!r}")
+        return row
+
+    def _index(self, session: Session, skill: Skill, *, replace: bool) -> None:
+        if replace:
+            session.execute(delete(TermRow).where(TermRow.skill_id == skill.id))
+            session.execute(delete(TagRow).where(TagRow.skill_id == skill.id))
+        terms = [
+            {"skill_id": skill.id, "term": t[:64], "tenant": self.tenant, "tf": n}
+            for t, n in document_terms(skill).items()
+        ]
+        if terms:
+            session.execute(insert(TermRow), terms)
+        if skill.tags:
+            tags = [{"skill_id": skill.id, "tag": t, "tenant": self.tenant} for t in skill.tags]
+            session.execute(insert(TagRow), tags)
+
+    # -- SkillStorage --------------------------------------------------------------------
+    def create(
+        self, spec: SkillSpec, *, author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:  # fmt: skip
+        validate_skill_name(spec.name)
+        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.execute(insert(SkillRow).values(**_values(skill)))
+                session.execute(
+                    insert(VersionRow).values(**_version_values(skill.id, skill.snapshot()))
+                )
+                self._index(session, skill, replace=False)
+        except IntegrityError:
+            raise SkillExists(f"a skill named {spec.name!r} already exists") from None
+        return skill
+
+    def get(self, name: str) -> Skill:
+        with Session(self.engine) as session:
+            return _to_skill(self._row(session, name))
+
+    def list(
+        self,
+        *,
+        status: SkillStatus | Iterable[SkillStatus] | None = None,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[Skill]:
+        keep = SkillFilter.of(status, trust, tag)
+        stmt = select(SkillRow).where(SkillRow.tenant == self.tenant).order_by(SkillRow.name)
+        if keep.status is not None:
+            stmt = stmt.where(SkillRow.status.in_([s.value for s in keep.status]))
+        if keep.trust is not None:
+            stmt = stmt.where(SkillRow.trust.in_([t.value for t in keep.trust]))
+        if keep.tag is not None:
+            stmt = stmt.join(TagRow, TagRow.skill_id == SkillRow.id).where(TagRow.tag == keep.tag)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with Session(self.engine) as session:
+            return [_to_skill(row) for row in session.scalars(stmt)]
+
+    def _load_ids(self, ids: list[str]) -> dict[str, Skill]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(SkillRow).where(SkillRow.id.in_(ids)))
+            return {row.id: _to_skill(row) for row in rows}
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
+        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        tag: str | None = None,
+    ) -> list[SearchHit]:
+        terms = query_terms(query)
+        if not terms or limit <= 0:
+            return []
+        with Session(self.engine) as session:
+            n, avg = session.execute(
+                select(func.count(), func.avg(SkillRow.doc_length)).where(
+                    SkillRow.tenant == self.tenant
+                )
+            ).one()
+            rows = session.execute(
+                select(TermRow.skill_id, TermRow.term, TermRow.tf, SkillRow.doc_length)
+                .join(SkillRow, SkillRow.id == TermRow.skill_id)
+                .where(TermRow.tenant == self.tenant, TermRow.term.in_(terms))
+            ).all()
+        found: dict[str, Candidate] = {}
+        for skill_id, term, tf, length in rows:
+            cand = found.setdefault(skill_id, Candidate(skill_id, {}, length))
+            cand.tf[term] = tf  # type: ignore[index]
+        ranked = bm25(terms, found.values(), n_docs=n, avg_length=float(avg or 0))
+        return rank_and_filter(ranked, self._load_ids, SkillFilter.of(status, trust, tag), limit)
+
+    def update(
+        self,
+        name: str,
+        changes: SkillChanges,
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        expected_version: int | None = None,
+    ) -> Skill:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name, lock=True)
+            if expected_version is not None and row.version != expected_version:
+                raise SkillConflict(f"{name!r} is at version {row.version}, not {expected_version}")
+            skill = next_version(_to_skill(row), changes.content(), author=author, trust=trust)
+            values = _values(skill)
+            session.execute(update(SkillRow).where(SkillRow.id == skill.id).values(**values))
+            session.execute(
+                insert(VersionRow).values(**_version_values(skill.id, skill.snapshot(note)))
+            )
+            self._index(session, skill, replace=True)
+        return skill
+
+    def rollback(
+        self, name: str, version: int, *, author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+    ) -> Skill:  # fmt: skip
+        old = self.get_version(name, version)
+        content = old.model_dump(include=set(SkillChanges.model_fields))
+        return self.update(name, SkillChanges(**content), author=author,
+                           note=f"rollback to v{version}", trust=trust)  # fmt: skip
+
+    def versions(self, name: str) -> list[SkillVersion]:
+        with Session(self.engine) as session:
+            row = self._row(session, name)
+            rows = session.scalars(
+                select(VersionRow).where(VersionRow.skill_id == row.id).order_by(VersionRow.version)
+            )
+            return [_to_version(v) for v in rows]
+
+    def get_version(self, name: str, version: int) -> SkillVersion:
+        with Session(self.engine) as session:
+            row = self._row(session, name)
+            found = session.get(VersionRow, (row.id, version))
+            if found is None:
+                raise SkillNotFound(f"skill {name!r} has no version {version}")
+            return _to_version(found)
+
+    def set_state(
+        self,
+        name: str,
+        *,
+        status: SkillStatus | None = None,
+        trust: TrustLevel | None = None,
+        expect_status: SkillStatus | None = None,
+        expect_trust: TrustLevel | None = None,
+        expect_version: int | None = None,
+    ) -> Skill | None:
+        stmt = update(SkillRow).where(self._where(name)).values(updated_at=utcnow())
+        if status is not None:
+            stmt = stmt.values(status=SkillStatus(status).value)
+        if trust is not None:
+            stmt = stmt.values(trust=TrustLevel(trust).value)
+        if expect_status is not None:
+            stmt = stmt.where(SkillRow.status == SkillStatus(expect_status).value)
+        if expect_trust is not None:
+            stmt = stmt.where(SkillRow.trust == TrustLevel(expect_trust).value)
+        if expect_version is not None:
+            stmt = stmt.where(SkillRow.version == expect_version)
+        with Session(self.engine) as session, session.begin():
+            row = session.scalars(stmt.returning(SkillRow)).one_or_none()
+            if row is not None:
+                return _to_skill(row)
+            self._row(session, name)  # raises SkillNotFound if that is why
+            return None
+
+    def record_execution(self, name: str, run: RunRecord) -> Skill:
+        bit = "1" if run.success else "0"
+        recent = case(
+            (func.length(SkillRow.recent) >= RECENT_WINDOW, func.substr(SkillRow.recent, 2)),
+            else_=SkillRow.recent,
+        ) + literal(bit)
+        stmt = (
+            update(SkillRow)
+            .where(self._where(name))
+            .values(
+                executions=SkillRow.executions + 1,
+                successes=SkillRow.successes + (1 if run.success else 0),
+                failures=SkillRow.failures + (0 if run.success else 1),
+                recent=recent,
+                last_used_at=run.at,
+                total_duration_ms=SkillRow.total_duration_ms + run.duration_ms,
+            )
+        )
+        if not run.success:
+            stmt = stmt.values(last_error=run.error or "failed")
+        if run.version is not None:
+            stmt = stmt.where(SkillRow.version == run.version)
+        with Session(self.engine) as session, session.begin():
+            row = session.scalars(stmt.returning(SkillRow)).one_or_none()
+            if row is None:  # missing, or a run of a version that is no longer current
+                row = self._row(session, name)
+            session.execute(insert(RunRow).values(
+                skill_id=row.id, version=run.version or row.version, at=run.at,
+                success=run.success, duration_ms=run.duration_ms, error=run.error,
+                caller=run.caller,
+            ))  # fmt: skip
+            return _to_skill(row)
+
+    def runs(self, name: str, limit: int = 50) -> list[RunRecord]:
+        with Session(self.engine) as session:
+            row = self._row(session, name)
+            rows = session.scalars(
+                select(RunRow).where(RunRow.skill_id == row.id).order_by(RunRow.id.desc())
+                .limit(max(limit, 0))
+            )  # fmt: skip
+            return [RunRecord.model_validate(r, from_attributes=True) for r in rows]
+
+    def delete(self, name: str) -> bool:
+        with Session(self.engine) as session, session.begin():
+            stmt = select(SkillRow.id).where(self._where(name)).with_for_update()
+            skill_id = session.scalar(stmt)
+            if skill_id is None:
+                return False
+            for table in (RunRow, TermRow, TagRow, VersionRow):
+                session.execute(delete(table).where(table.skill_id == skill_id))
+            session.execute(delete(SkillRow).where(SkillRow.id == skill_id))
+            return True
+
+    def count(self) -> int:
+        with Session(self.engine) as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(SkillRow).where(SkillRow.tenant == self.tenant)
+                )
+                or 0
+            )
+
+    def close(self) -> None:
+        """Engines are shared per URL; ``sql_engine.dispose_all()`` closes them."""
+
+    def __enter__(self) -> SQLSkillStorage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,303 @@
+"""The storage contract: every backend (memory, file, SQLite, PostgreSQL, MongoDB) must
+pass every test here. Concurrency and crash tests live in test_storage_concurrency.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from codemode_skills.errors import (
+    InvalidSkillName,
+    SkillConflict,
+    SkillExists,
+    SkillNotFound,
+)
+from codemode_skills.skills import RunRecord, SkillChanges, SkillSpec, SkillStatus
+from codemode_skills.storage import SkillStorage
+from codemode_skills.trust import TrustLevel
+
+
+def spec(name: str = "add_numbers", **overrides: Any) -> SkillSpec:
+    fields: dict[str, Any] = {
+        "name": name,
+        "description": "Add two numbers and return the sum",
+        "code": "return input['a'] + input['b']",
+        "input_schema": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+        "output_schema": {"type": "integer"},
+        "usage_hints": ["use for arithmetic"],
+        "tags": ["Math"],
+    }
+    fields.update(overrides)
+    return SkillSpec(**fields)
+
+
+def test_implements_the_protocol(storage: Any) -> None:
+    assert isinstance(storage, SkillStorage)
+
+
+def test_create_and_get_round_trip(storage: Any) -> None:
+    created = storage.create(spec(), author="alice")
+    got = storage.get("add_numbers")
+    assert got == created
+    assert got.tenant == storage.tenant and got.version == 1 and got.author == "alice"
+    assert got.tags == ["math"]  # normalized
+    assert got.status is SkillStatus.ACTIVE and got.trust is TrustLevel.UNTRUSTED
+    assert got.input_schema["required"] == ["a", "b"]
+    assert got.created_at.tzinfo is not None
+    assert storage.count() == 1
+
+
+def test_create_twice_is_refused_and_keeps_the_first(storage: Any) -> None:
+    storage.create(spec())
+    with pytest.raises(SkillExists):
+        storage.create(spec(code="return 0"))
+    assert storage.get("add_numbers").code == "return input['a'] + input['b']"
+    assert len(storage.versions("add_numbers")) == 1
+
+
+def test_get_missing_raises(storage: Any) -> None:
+    with pytest.raises(SkillNotFound):
+        storage.get("nope")
+    assert storage.delete("nope") is False
+
+
+def test_returned_objects_are_copies(storage: Any) -> None:
+    skill = storage.create(spec())
+    skill.tags.append("mutated")
+    skill.stats.executions = 99
+    fetched = storage.get("add_numbers")
+    fetched.input_schema["properties"]["c"] = {}
+    again = storage.get("add_numbers")
+    assert again.tags == ["math"] and again.stats.executions == 0
+    assert "c" not in again.input_schema["properties"]
+
+
+def test_update_makes_versions_and_rollback_restores(storage: Any) -> None:
+    storage.create(spec())
+    for _ in range(3):
+        storage.record_execution("add_numbers", RunRecord(success=True))
+    storage.set_state("add_numbers", trust=TrustLevel.PROVISIONAL)
+    v2 = storage.update(
+        "add_numbers", SkillChanges(code="return input['b'] + input['a']"), author="bob",
+        note="swap", trust=TrustLevel.UNTRUSTED,
+    )  # fmt: skip
+    assert v2.version == 2 and v2.author == "bob"
+    assert v2.stats.executions == 0 and v2.trust is TrustLevel.UNTRUSTED  # fresh stats
+    assert v2.description == "Add two numbers and return the sum"  # unchanged fields kept
+    v3 = storage.update("add_numbers", SkillChanges(description="Sum two integers"))
+    history = storage.versions("add_numbers")
+    assert [v.version for v in history] == [1, 2, 3]
+    assert history[1].note == "swap" and history[1].code == "return input['b'] + input['a']"
+    assert storage.get_version("add_numbers", 1).code == "return input['a'] + input['b']"
+    rolled = storage.rollback("add_numbers", 1)
+    assert rolled.version == 4 and rolled.code == history[0].code
+    assert rolled.description == history[0].description
+    assert storage.get("add_numbers") == rolled
+    assert storage.get_version("add_numbers", 4).note == "rollback to v1"
+    assert v3.version == 3
+    with pytest.raises(SkillNotFound):
+        storage.get_version("add_numbers", 9)
+    with pytest.raises(SkillNotFound):
+        storage.rollback("add_numbers", 9)
+
+
+def test_update_with_expected_version_detects_conflicts(storage: Any) -> None:
+    storage.create(spec())
+    storage.update("add_numbers", SkillChanges(description="v2"), expected_version=1)
+    with pytest.raises(SkillConflict):
+        storage.update("add_numbers", SkillChanges(description="stale"), expected_version=1)
+    assert storage.get("add_numbers").description == "v2"
+
+
+def test_record_execution_counts_and_windows(storage: Any) -> None:
+    storage.create(spec())
+    outcomes = [True] * 18 + [False, True, False, True, True, False, True]
+    for i, ok in enumerate(outcomes):
+        skill = storage.record_execution(
+            "add_numbers",
+            RunRecord(success=ok, duration_ms=2.0, error=None if ok else f"boom {i}"),
+        )
+    stats = skill.stats
+    assert (stats.executions, stats.successes, stats.failures) == (25, 22, 3)
+    assert stats.recent == outcomes[-20:]
+    assert stats.last_error == "boom 23" and stats.last_used_at is not None
+    assert stats.total_duration_ms == pytest.approx(50.0)
+    assert storage.get("add_numbers").stats == stats
+    runs = storage.runs("add_numbers", limit=3)
+    assert [r.success for r in runs] == [True, False, True]  # newest first
+    assert all(r.version == 1 for r in runs)
+
+
+def test_runs_of_an_old_version_are_logged_not_counted(storage: Any) -> None:
+    storage.create(spec())
+    storage.update("add_numbers", SkillChanges(description="v2"))
+    skill = storage.record_execution("add_numbers", RunRecord(success=False, version=1))
+    assert skill.version == 2 and skill.stats.executions == 0
+    assert storage.runs("add_numbers")[0].version == 1
+
+
+def test_set_state_is_compare_and_set(storage: Any) -> None:
+    storage.create(spec())
+    assert storage.set_state("add_numbers", trust=TrustLevel.TRUSTED,
+                             expect_trust=TrustLevel.PROVISIONAL) is None  # fmt: skip
+    changed = storage.set_state(
+        "add_numbers", trust=TrustLevel.PROVISIONAL, status=SkillStatus.PENDING_REVIEW,
+        expect_trust=TrustLevel.UNTRUSTED,
+    )  # fmt: skip
+    assert changed is not None and changed.trust is TrustLevel.PROVISIONAL
+    got = storage.get("add_numbers")
+    assert got.status is SkillStatus.PENDING_REVIEW and got.version == 1
+    with pytest.raises(SkillNotFound):
+        storage.set_state("ghost", trust=TrustLevel.TRUSTED)
+
+
+def test_list_filters(storage: Any) -> None:
+    storage.create(spec("alpha", tags=["x"]))
+    storage.create(spec("beta", tags=["y"]))
+    storage.create(spec("gamma", tags=["x", "y"]))
+    storage.set_state("beta", trust=TrustLevel.TRUSTED)
+    storage.set_state("gamma", status=SkillStatus.DEPRECATED)
+    assert [s.name for s in storage.list()] == ["alpha", "beta", "gamma"]
+    assert [s.name for s in storage.list(tag="x")] == ["alpha", "gamma"]
+    assert [s.name for s in storage.list(tag="X", status="active")] == ["alpha"]
+    assert [s.name for s in storage.list(trust=TrustLevel.TRUSTED)] == ["beta"]
+    assert [s.name for s in storage.list(status=[SkillStatus.DEPRECATED])] == ["gamma"]
+    assert [s.name for s in storage.list(limit=2)] == ["alpha", "beta"]
+
+
+SEARCH_CORPUS = [
+    ("weekly_sales_report", "Build the weekly sales report per region", ["sales", "report"]),
+    ("sales_tax", "Compute sales tax for an order", ["finance"]),
+    ("salesforce_sync", "Copy accounts into the CRM", ["crm"]),
+    ("send_invoice", "Email an invoice; attach the monthly report", ["billing"]),
+    ("resize_image", "Resize an image to a thumbnail", ["media"]),
+]
+
+
+def _fill(storage: Any) -> None:
+    for name, description, tags in SEARCH_CORPUS:
+        storage.create(spec(name, description=description, tags=tags))
+
+
+def test_search_is_ranked_not_substring(storage: Any) -> None:
+    _fill(storage)
+    hits = storage.search("sales report")
+    names = [h.skill.name for h in hits]
+    assert names[0] == "weekly_sales_report"  # both words, in the name
+    assert set(names) == {"weekly_sales_report", "sales_tax", "send_invoice"}
+    assert "salesforce_sync" not in names  # a substring is not a word
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+    assert storage.search("thumbnails")[0].skill.name == "resize_image"  # plural stem
+    assert storage.search("kubernetes") == []
+    assert storage.search("   ") == []
+    assert len(storage.search("sales report", limit=1)) == 1
+
+
+def test_search_filters_and_hides_retired_skills(storage: Any) -> None:
+    _fill(storage)
+    storage.set_state("sales_tax", status=SkillStatus.DEPRECATED)
+    storage.set_state("send_invoice", trust=TrustLevel.TRUSTED)
+    assert "sales_tax" not in [h.skill.name for h in storage.search("sales")]
+    everything = {h.skill.name for h in storage.search("sales", status=None)}
+    assert everything == {"sales_tax", "weekly_sales_report"}
+    assert [h.skill.name for h in storage.search("report", trust="trusted")] == ["send_invoice"]
+    assert [h.skill.name for h in storage.search("report", tag="sales")] == ["weekly_sales_report"]
+
+
+def test_search_follows_updates_and_deletes(storage: Any) -> None:
+    _fill(storage)
+    storage.update("resize_image", SkillChanges(description="Crop a photo for the sales deck"))
+    assert "resize_image" in [h.skill.name for h in storage.search("sales deck")]
+    assert storage.search("thumbnail") == []
+    assert storage.delete("weekly_sales_report") is True
+    assert "weekly_sales_report" not in [h.skill.name for h in storage.search("sales report")]
+
+
+def test_search_ranks_the_same_on_every_backend(storage: Any) -> None:
+    from codemode_skills.storage import MemorySkillStorage
+
+    reference = MemorySkillStorage("reference")
+    for target in (storage, reference):
+        _fill(target)
+    for query in ("sales report", "invoice email", "image", "weekly sales tax"):
+        ours = [(h.skill.name, round(h.score, 4)) for h in storage.search(query, status=None)]
+        theirs = [(h.skill.name, round(h.score, 4)) for h in reference.search(query, status=None)]
+        assert ours == theirs, query
+
+
+def test_delete_removes_everything(storage: Any) -> None:
+    storage.create(spec())
+    storage.record_execution("add_numbers", RunRecord(success=True))
+    assert storage.delete("add_numbers") is True
+    with pytest.raises(SkillNotFound):
+        storage.get("add_numbers")
+    assert storage.count() == 0 and storage.list() == []
+    recreated = storage.create(spec(code="return 0"))  # the name is free again, history too
+    assert recreated.version == 1 and len(storage.versions("add_numbers")) == 1
+    assert storage.get("add_numbers").stats.executions == 0
+
+
+def test_tenants_cannot_see_or_touch_each_other(storage: Any) -> None:
+    other = storage.for_tenant(storage.tenant + "x")
+    storage.create(spec(description="mine"))
+    other.create(spec(description="theirs", code="return 'theirs'"))
+    storage.create(spec("private_thing", description="secret sales numbers"))
+    assert other.get("add_numbers").description == "theirs"
+    assert storage.get("add_numbers").description == "mine"
+    with pytest.raises(SkillNotFound):
+        other.get("private_thing")
+    assert [s.name for s in other.list()] == ["add_numbers"]
+    assert other.search("secret sales") == []
+    assert other.count() == 1
+    for attempt in (
+        lambda: other.update("private_thing", SkillChanges(code="return 1")),
+        lambda: other.record_execution("private_thing", RunRecord(success=False)),
+        lambda: other.set_state("private_thing", trust=TrustLevel.TRUSTED),
+        lambda: other.versions("private_thing"),
+        lambda: other.runs("private_thing"),
+        lambda: other.rollback("private_thing", 1),
+    ):
+        with pytest.raises(SkillNotFound):
+            attempt()
+    assert other.delete("private_thing") is False
+    mine = storage.get("private_thing")
+    assert mine.version == 1 and mine.stats.executions == 0 and mine.trust is TrustLevel.UNTRUSTED
+
+
+BAD_NAMES = ["../etc", "..", "a/b", "/abs", "Upper", "", "x" * 65, "1abc", "na\x00me", "a.b"]
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+def test_bad_names_are_refused_everywhere(storage: Any, bad: str) -> None:
+    with pytest.raises(ValidationError):
+        SkillSpec(name=bad, description="d", code="return 1")
+    raw = SkillSpec.model_construct(name=bad, description="d", code="return 1",
+                                    input_schema={}, output_schema={}, usage_hints=[],
+                                    tags=[], depends_on=[])  # fmt: skip
+    for attempt in (
+        lambda: storage.create(raw),
+        lambda: storage.get(bad),
+        lambda: storage.update(bad, SkillChanges(code="return 2")),
+        lambda: storage.record_execution(bad, RunRecord(success=True)),
+        lambda: storage.set_state(bad, trust=TrustLevel.TRUSTED),
+        lambda: storage.versions(bad),
+        lambda: storage.get_version(bad, 1),
+        lambda: storage.runs(bad),
+        lambda: storage.delete(bad),
+    ):
+        with pytest.raises(InvalidSkillName):
+            attempt()
+    assert storage.count() == 0
+
+
+def test_bad_tenant_ids_are_refused(storage: Any) -> None:
+    for bad in ("../other", "..", "a/b", ""):
+        with pytest.raises(InvalidSkillName):
+            storage.for_tenant(bad)
