@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -117,21 +115,16 @@ BACKENDS = ["memory", "file", "sqlite", "postgres", "mongo"]
 def mongo_url() -> Iterator[str]:
     """``CODEMODE_TEST_MONGO_URL`` (a real MongoDB), else SecantusDB started here: a real
     MongoDB wire-protocol server that pymongo talks to like any other."""
-    url = os.environ.get("CODEMODE_TEST_MONGO_URL")
-    if url:
-        yield url
-        return
-    from secantus import SecantusDBServer
+    from codemode_skills.testing import mongo_test_server
 
-    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=":memory:")
-    server.start()
-    yield server.uri.rstrip("/") + "/codemode_test"
-    # shutting the socket wakes the accept() thread: stop() takes 20 ms instead of 2 s
-    sock = getattr(server, "_socket", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-    server.stop()
+    with mongo_test_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The real PostgreSQL server (``CODEMODE_TEST_POSTGRES_URL``, default local)."""
+    return POSTGRES_URL
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,17 @@ def test_update_makes_versions_and_rollback_restores(storage: Any) -> None:
         storage.rollback("add_numbers", 9)
 
 
+def test_a_description_edit_keeps_stats_and_trust(storage: Any) -> None:
+    storage.create(spec())
+    storage.record_execution("add_numbers", RunRecord(success=True))
+    storage.set_state("add_numbers", trust=TrustLevel.PROVISIONAL)
+    v2 = storage.update("add_numbers", SkillChanges(description="Sum", tags=["x"]))
+    assert v2.version == 2 and v2.trust is TrustLevel.PROVISIONAL
+    assert v2.stats.executions == 1
+    v3 = storage.update("add_numbers", SkillChanges(output_schema={"type": "number"}))
+    assert v3.trust is TrustLevel.UNTRUSTED and v3.stats.executions == 0
+
+
 def test_update_with_expected_version_detects_conflicts(storage: Any) -> None:
     storage.create(spec())
     storage.update("add_numbers", SkillChanges(description="v2"), expected_version=1)

@@ -175,7 +175,8 @@ class SkillManager:
         test_input: Any = None,
         expected_version: int | None = None,
     ) -> Skill:
-        """Validate and store a new version; its stats start afresh at the initial trust."""
+        """Validate and store a new version. A behaviour change (code, schemas) restarts the
+        stats at the strategy's initial trust; a description edit keeps them."""
         if not isinstance(changes, SkillChanges):
             try:
                 changes = SkillChanges.model_validate(changes)

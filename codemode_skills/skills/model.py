@@ -2,8 +2,8 @@
 
 A skill's *content* (description, code, schemas, hints, tags, dependencies) is versioned:
 every edit makes a new version and old versions stay readable for history and rollback.
-Its *state* (status, trust, stats) changes without a new version; a new version starts
-its stats afresh, because runs of the old code say nothing about the new one.
+Its *state* (status, trust, stats) changes without a new version; a version that changes
+behaviour starts its stats afresh, because runs of the old code say nothing about it.
 """
 
 from __future__ import annotations
@@ -242,27 +242,37 @@ def create_skill(spec: SkillSpec, *, tenant: str, author: str | None, trust: Tru
     )
 
 
+#: The content fields that change what a skill does (the others only describe it).
+BEHAVIOUR_FIELDS = ("code", "input_schema", "output_schema", "depends_on")
+
+
 def next_version(
     skill: Skill, content: dict[str, Any], *, author: str | None, trust: TrustLevel
 ) -> Skill:
-    """The skill after an edit: new version number, fresh stats, trust back to ``trust``.
+    """The skill after an edit: a new version number, always.
 
-    A pending review is void (it reviewed other code); a rejected skill stays rejected
-    until an administrator looks at the new version.
+    When the edit changes behaviour (code, schemas, dependencies) the old record says
+    nothing about the new code: stats start afresh, trust returns to ``trust`` and a
+    pending review is void. An edit of the description, hints or tags keeps them. A
+    rejected skill stays rejected until an administrator looks again.
     """
-    status = SkillStatus.ACTIVE if skill.status is SkillStatus.PENDING_REVIEW else skill.status
-    return skill.model_copy(
-        update={
-            **content,
-            "version": skill.version + 1,
-            "stats": SkillStats(),
-            "trust": trust,
-            "status": status,
-            "updated_at": utcnow(),
-            "author": author if author is not None else skill.author,
-        },
-        deep=True,
+    behaviour = any(
+        f in content and content[f] != getattr(skill, f) for f in BEHAVIOUR_FIELDS
     )
+    update: dict[str, Any] = {
+        **content,
+        "version": skill.version + 1,
+        "updated_at": utcnow(),
+        "author": author if author is not None else skill.author,
+    }
+    if behaviour:
+        pending = skill.status is SkillStatus.PENDING_REVIEW
+        update.update(
+            stats=SkillStats(),
+            trust=trust,
+            status=SkillStatus.ACTIVE if pending else skill.status,
+        )
+    return skill.model_copy(update=update, deep=True)
 
 
 def apply_run(stats: SkillStats, run: RunRecord) -> SkillStats:

@@ -119,7 +119,8 @@ class SkillStorage(Protocol):
         trust: TrustLevel = ...,
         expected_version: int | None = None,
     ) -> Skill:
-        """Store a new version. Stats start afresh and trust returns to ``trust``."""
+        """Store a new version. If it changes behaviour (code, schemas, dependencies) stats
+        start afresh and trust returns to ``trust``; a description edit keeps them."""
         ...
 
     def rollback(
@@ -162,6 +163,26 @@ class SkillStorage(Protocol):
     def count(self) -> int: ...
 
     def close(self) -> None: ...
+
+
+def ranked_search(
+    rank: Callable[[int | None], Sequence[tuple[str, float]]],
+    load: Callable[[list[str]], dict[str, Skill]],
+    keep: SkillFilter,
+    limit: int,
+) -> list[SearchHit]:
+    """Filter a ranking down to ``limit`` hits; ``rank(n)`` gives the top n (None: all).
+
+    Most searches are served from a short first cut; only when filters drop too many
+    of it is the full ranking computed."""
+    if limit <= 0:
+        return []
+    cut = max(limit * 4, 32)
+    first = rank(cut)
+    hits = rank_and_filter(first, load, keep, limit)
+    if len(hits) < limit and len(first) >= cut:
+        hits = rank_and_filter(rank(None), load, keep, limit)
+    return hits
 
 
 def rank_and_filter(

@@ -28,7 +28,7 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, rank_and_filter
+from .base import SEARCHABLE, SkillFilter, ranked_search
 
 
 class DocumentStorage:
@@ -65,8 +65,8 @@ class DocumentStorage:
     def _names(self) -> list[str]:
         raise NotImplementedError
 
-    def _ranked(self, query: str) -> list[tuple[str, float]]:
-        """Every skill matching ``query`` as (name, BM25 score), best first."""
+    def _ranked(self, query: str, limit: int | None) -> list[tuple[str, float]]:
+        """The top ``limit`` (None: all) skills matching ``query`` as (name, score)."""
         raise NotImplementedError
 
     # -- SkillStorage ------------------------------------------------------------------------
@@ -129,8 +129,8 @@ class DocumentStorage:
         trust: TrustLevel | Iterable[TrustLevel] | None = None,
         tag: str | None = None,
     ) -> list[SearchHit]:
-        ranked = self._ranked(query)
-        return rank_and_filter(ranked, self._load_many, SkillFilter.of(status, trust, tag), limit)
+        keep = SkillFilter.of(status, trust, tag)
+        return ranked_search(lambda n: self._ranked(query, n), self._load_many, keep, limit)
 
     def update(
         self,

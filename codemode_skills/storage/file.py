@@ -182,11 +182,11 @@ class FileSkillStorage(DocumentStorage):
                     index.put(name, skill)
                 _CACHE.entries[self._key] = (generation + 1, index)
 
-    def _ranked(self, query: str) -> list[tuple[str, float]]:
+    def _ranked(self, query: str, limit: int | None) -> list[tuple[str, float]]:
         with _CACHE.lock:
             cached = _CACHE.entries.get(self._key)
             if cached is not None and cached[0] == self._generation():
-                return cached[1].search(query)
+                return cached[1].search(query, limit)
         with self._flock(_GENERATION):  # no content change while we rebuild
             generation = self._generation()
             index = InvertedIndex()
@@ -196,4 +196,4 @@ class FileSkillStorage(DocumentStorage):
                     index.put(name, skill)
             with _CACHE.lock:
                 _CACHE.entries[self._key] = (generation, index)
-                return index.search(query)
+                return index.search(query, limit)

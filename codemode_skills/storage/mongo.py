@@ -31,8 +31,9 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, rank_and_filter
-from .text import Candidate, bm25, document_terms, query_terms
+from .base import SEARCHABLE, SkillFilter, ranked_search
+from .mongo_index import MongoTermIndex
+from .text import document_terms, query_terms
 
 try:
     import pymongo
@@ -45,10 +46,10 @@ except ImportError as exc:  # pragma: no cover - depends on installed extras
 _CLIENTS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 _CAS_RETRIES = 20
-#: Fields that exist for the backend only (ids, search index, the version's note).
-_INTERNAL = frozenset({"_id", "terms", "tf", "doc_length", "note"})
-#: Projection that leaves the search index out of documents read as skills.
-_INTERNAL_OUT = {"terms": 0, "tf": 0, "doc_length": 0}
+#: Fields that exist for the backend only (ids, index bookkeeping, the version's note).
+_INTERNAL = frozenset({"_id", "terms", "doc_length", "note"})
+#: Projection that leaves the index bookkeeping out of documents read as skills.
+_INTERNAL_OUT = {"terms": 0, "doc_length": 0}
 
 
 def _database(url: str) -> Any:
@@ -62,7 +63,6 @@ def _database(url: str) -> Any:
             db = client.get_default_database(default="codemode_skills")
             skills = db["skills"]
             skills.create_index([("tenant", 1), ("name", 1)], unique=True)
-            skills.create_index([("tenant", 1), ("terms", 1)])
             skills.create_index([("tenant", 1), ("tags", 1)])
             db["skill_versions"].create_index([("skill_id", 1), ("version", 1)], unique=True)
             db["skill_runs"].create_index([("skill_id", 1), ("at", -1)])
@@ -83,8 +83,14 @@ def _document(skill: Skill, note: str | None = None) -> dict[str, Any]:
     doc.update(_id=skill.id, skill_id=skill.id, status=skill.status.value,
                trust=skill.trust.value, note=note)  # fmt: skip
     tf = document_terms(skill)
-    doc.update(terms=sorted(tf), tf=dict(tf), doc_length=sum(tf.values()))
+    doc.update(terms=sorted(tf), doc_length=sum(tf.values()))
     return doc
+
+
+def _post(index: MongoTermIndex, skill: Skill) -> dict[str, int]:
+    tf = dict(document_terms(skill))
+    index.post(skill.id, tf, sum(tf.values()))
+    return tf
 
 
 class MongoSkillStorage:
@@ -97,6 +103,7 @@ class MongoSkillStorage:
         self._skills = self.db["skills"]
         self._versions = self.db["skill_versions"]
         self._runs = self.db["skill_runs"]
+        self._index = MongoTermIndex(self.db["skill_terms"], self.tenant)
 
     def __repr__(self) -> str:
         return f"MongoSkillStorage(tenant={self.tenant!r})"
@@ -134,10 +141,13 @@ class MongoSkillStorage:
         validate_skill_name(spec.name)
         skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
         doc = _document(skill)
+        tf = _post(self._index, skill)  # first: a crash leaves a posting, not a lost skill
         try:
             self._skills.insert_one(doc)
         except DuplicateKeyError:
+            self._index.withdraw(skill.id, tf)
             raise SkillExists(f"a skill named {spec.name!r} already exists") from None
+        self._index.count(skill.id, 1, doc["doc_length"])
         self._save_version(doc)
         return skill
 
@@ -184,19 +194,16 @@ class MongoSkillStorage:
         terms = query_terms(query)
         if not terms or limit <= 0:
             return []
-        stats = list(self._skills.aggregate([
-            {"$match": {"tenant": self.tenant}},
-            {"$group": {"_id": None, "n": {"$sum": 1}, "avg": {"$avg": "$doc_length"}}},
-        ]))  # fmt: skip
-        n, avg = (stats[0]["n"], stats[0]["avg"] or 0.0) if stats else (0, 0.0)
-        projection = {"doc_length": 1, **{f"tf.{t}": 1 for t in terms}}
-        docs = self._skills.find({"tenant": self.tenant, "terms": {"$in": terms}}, projection)
-        candidates = [Candidate(d["_id"], d.get("tf", {}), d.get("doc_length", 0)) for d in docs]
-        ranked = bm25(terms, candidates, n_docs=n, avg_length=float(avg))
-        return rank_and_filter(ranked, self._load_ids, SkillFilter.of(status, trust, tag), limit)
+        keep = SkillFilter.of(status, trust, tag)
+        return ranked_search(lambda n: self._index.rank(terms, n), self._load_ids, keep, limit)
 
     def _compare_and_set(self, doc: dict[str, Any], new: dict[str, Any]) -> bool:
-        match = {"_id": doc["_id"], "version": doc["version"], "updated_at": doc["updated_at"]}
+        match = {  # any change since ``doc`` was read (a run counted too) fails the swap
+            "_id": doc["_id"],
+            "version": doc["version"],
+            "updated_at": doc["updated_at"],
+            "stats.executions": doc["stats"]["executions"],
+        }
         return self._skills.replace_one(match, new).matched_count == 1
 
     def update(
@@ -209,6 +216,7 @@ class MongoSkillStorage:
         trust: TrustLevel = TrustLevel.UNTRUSTED,
         expected_version: int | None = None,
     ) -> Skill:
+        posted: set[str] = set()
         for _ in range(_CAS_RETRIES):
             doc = self._doc(name)
             if expected_version is not None and doc["version"] != expected_version:
@@ -217,7 +225,10 @@ class MongoSkillStorage:
             self._save_version(doc)  # in case its writer died before copying it
             skill = next_version(_to_skill(doc), changes.content(), author=author, trust=trust)
             new = _document(skill, note)
+            posted |= set(_post(self._index, skill))
             if self._compare_and_set(doc, new):
+                self._index.withdraw(skill.id, (posted | set(doc["terms"])) - set(new["terms"]))
+                self._index.count(skill.id, 0, new["doc_length"] - doc["doc_length"])
                 self._save_version(new)
                 return skill
         raise SkillConflict(f"{name!r} kept changing while being updated; try again")
@@ -317,9 +328,13 @@ class MongoSkillStorage:
         return [RunRecord.model_validate(r) for r in found]
 
     def delete(self, name: str) -> bool:
-        doc = self._skills.find_one_and_delete(self._key(name), {"_id": 1})
+        doc = self._skills.find_one_and_delete(
+            self._key(name), {"_id": 1, "terms": 1, "doc_length": 1}
+        )
         if doc is None:
             return False
+        self._index.withdraw(doc["_id"], doc["terms"])
+        self._index.count(doc["_id"], -1, -doc["doc_length"])
         self._versions.delete_many({"skill_id": doc["_id"]})
         self._runs.delete_many({"skill_id": doc["_id"]})
         return True

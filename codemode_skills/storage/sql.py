@@ -34,10 +34,10 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, rank_and_filter
+from .base import SEARCHABLE, SkillFilter, ranked_search
 from .sql_engine import get_engine
 from .sql_models import RunRow, SkillRow, TagRow, TermRow, VersionRow
-from .text import Candidate, bm25, document_terms, query_terms
+from .text import bm25, document_terms, query_terms
 
 
 def _to_skill(row: SkillRow) -> Skill:
@@ -190,12 +190,17 @@ class SQLSkillStorage:
                 .join(SkillRow, SkillRow.id == TermRow.skill_id)
                 .where(TermRow.tenant == self.tenant, TermRow.term.in_(terms))
             ).all()
-        found: dict[str, Candidate] = {}
+        postings: dict[str, dict[str, int]] = {}
+        lengths: dict[str, int] = {}
         for skill_id, term, tf, length in rows:
-            cand = found.setdefault(skill_id, Candidate(skill_id, {}, length))
-            cand.tf[term] = tf  # type: ignore[index]
-        ranked = bm25(terms, found.values(), n_docs=n, avg_length=float(avg or 0))
-        return rank_and_filter(ranked, self._load_ids, SkillFilter.of(status, trust, tag), limit)
+            postings.setdefault(term, {})[skill_id] = tf
+            lengths[skill_id] = length
+        keep = SkillFilter.of(status, trust, tag)
+
+        def rank(cut: int | None) -> list[tuple[str, float]]:
+            return bm25(terms, postings, lengths, n_docs=n, avg_length=float(avg or 0), limit=cut)
+
+        return ranked_search(rank, self._load_ids, keep, limit)
 
     def update(
         self,

@@ -9,10 +9,11 @@ so "sales report" finds ``weekly_sales_report``.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..skills.model import Skill
@@ -61,86 +62,80 @@ def query_terms(query: str) -> list[str]:
     return sorted(set(tokenize(query)))
 
 
-@dataclass
-class Candidate:
-    """A skill that shares a term with the query: its frequencies and document length."""
-
-    key: str
-    tf: Mapping[str, int]
-    length: int
+Postings = Mapping[str, Mapping[str, int]]  # term -> {key: weighted term frequency}
 
 
 def bm25(
     terms: list[str],
-    candidates: Iterable[Candidate],
+    postings: Postings,
+    lengths: Mapping[str, int],
     *,
     n_docs: int,
     avg_length: float,
     limit: int | None = None,
 ) -> list[tuple[str, float]]:
-    """Top ``limit`` (all when None) (key, score) pairs, best first (ties broken by key).
+    """(key, score) pairs, best first (ties broken by key); the top ``limit`` if given.
 
-    Document frequencies are counted from the candidates themselves: every document that
-    contains a query term is a candidate, so the counts are exact.
+    ``postings`` must hold, for each query term, every document containing it (so the
+    document frequencies are exact); ``lengths`` the length of each of those documents.
     """
-    pool = list(candidates)
-    df: Counter[str] = Counter()
-    for cand in pool:
-        df.update(t for t in terms if cand.tf.get(t))
-    n = max(n_docs, len(pool), 1)
+    n = max(n_docs, len(lengths), 1)
     avg = avg_length if avg_length > 0 else 1.0
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in terms}
-    scored = []
-    for cand in pool:
-        norm = K1 * (1 - B + B * cand.length / avg)
-        score = 0.0
-        for t in terms:
-            f = cand.tf.get(t, 0)
-            if f:
-                score += idf[t] * f * (K1 + 1) / (f + norm)
-        if score > 0:
-            scored.append((cand.key, score))
-    scored.sort(key=lambda pair: (-pair[1], pair[0]))
-    return scored if limit is None else scored[:limit]
+    scores: dict[str, float] = {}
+    for term in terms:
+        plist = postings.get(term)
+        if not plist:
+            continue
+        df = len(plist)
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        for key, f in plist.items():
+            norm = K1 * (1 - B + B * lengths[key] / avg)
+            scores[key] = scores.get(key, 0.0) + idf * f * (K1 + 1) / (f + norm)
+    if limit is not None and limit < len(scores):
+        return heapq.nsmallest(limit, scores.items(), key=_best_first)
+    return sorted(scores.items(), key=_best_first)
+
+
+def _best_first(pair: tuple[str, float]) -> tuple[float, str]:
+    return (-pair[1], pair[0])
 
 
 @dataclass
 class InvertedIndex:
-    """Term -> keys index for backends that search in the host process."""
+    """Term -> {key: tf} index for backends that search in the host process."""
 
-    postings: dict[str, set[str]] = field(default_factory=dict)
+    postings: dict[str, dict[str, int]] = field(default_factory=dict)
     docs: dict[str, Counter[str]] = field(default_factory=dict)
+    lengths: dict[str, int] = field(default_factory=dict)
     total_length: int = 0
 
     def put(self, key: str, skill: Skill) -> None:
         self.remove(key)
         terms = document_terms(skill)
         self.docs[key] = terms
-        self.total_length += sum(terms.values())
-        for term in terms:
-            self.postings.setdefault(term, set()).add(key)
+        self.lengths[key] = length = sum(terms.values())
+        self.total_length += length
+        for term, f in terms.items():
+            self.postings.setdefault(term, {})[key] = f
 
     def remove(self, key: str) -> None:
         terms = self.docs.pop(key, None)
         if terms is None:
             return
-        self.total_length -= sum(terms.values())
+        self.total_length -= self.lengths.pop(key)
         for term in terms:
-            keys = self.postings.get(term)
-            if keys is not None:
-                keys.discard(key)
-                if not keys:
+            plist = self.postings.get(term)
+            if plist is not None:
+                plist.pop(key, None)
+                if not plist:
                     del self.postings[term]
 
     def search(self, query: str, limit: int | None = None) -> list[tuple[str, float]]:
-        terms = query_terms(query)
-        keys: set[str] = set()
-        for term in terms:
-            keys |= self.postings.get(term, set())
         n = len(self.docs)
         return bm25(
-            terms,
-            (Candidate(k, self.docs[k], sum(self.docs[k].values())) for k in keys),
+            query_terms(query),
+            self.postings,
+            self.lengths,
             n_docs=n,
             avg_length=self.total_length / n if n else 0.0,
             limit=limit,
