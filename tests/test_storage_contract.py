@@ -312,3 +312,23 @@ def test_bad_tenant_ids_are_refused(storage: Any) -> None:
     for bad in ("../other", "..", "a/b", ""):
         with pytest.raises(InvalidSkillName):
             storage.for_tenant(bad)
+
+
+def test_embeddings_are_stored_per_model_and_deleted_with_the_skill(storage: Any) -> None:
+    import numpy as np
+
+    storage.create(spec())
+    storage.create(spec("other"))
+    vector = np.arange(4, dtype=np.float32).tobytes()
+    storage.put_embedding("add_numbers", "mini", "h1", vector)
+    storage.put_embedding("add_numbers", "big", "h9", b"\x00" * 8)
+    storage.put_embedding("add_numbers", "mini", "h2", vector[::-1])  # replaces
+    assert storage.embeddings("mini") == {"add_numbers": ("h2", vector[::-1])}
+    assert storage.embeddings("big") == {"add_numbers": ("h9", b"\x00" * 8)}
+    assert storage.embeddings("none") == {}
+    assert storage.for_tenant(storage.tenant + "x").embeddings("mini") == {}
+    with pytest.raises(SkillNotFound):
+        storage.put_embedding("ghost", "mini", "h", vector)
+    storage.delete("add_numbers")
+    storage.create(spec())
+    assert storage.embeddings("mini") == {}

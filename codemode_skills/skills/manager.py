@@ -73,6 +73,7 @@ class SkillManager:
         max_depth: int = 4,
         timeout_s: float | None = None,
         context: CallContext | None = None,
+        embedder: Any = None,
     ) -> None:
         if max_depth < 1:
             raise ValueError("max_depth must be at least 1")
@@ -84,6 +85,7 @@ class SkillManager:
         self.max_depth = max_depth
         self.timeout_s = timeout_s
         self.context = context or CallContext()
+        self.embedder = embedder  # an Embedder: vectors are stored at registration/update
         self.events = self.code_mode.events
 
     @property
@@ -100,6 +102,17 @@ class SkillManager:
         except SkillNotFound:
             return False
         return True
+
+    async def _embed(self, skill: Skill) -> None:
+        """Store the skill's vector now, so selection never embeds the library."""
+        if self.embedder is None:
+            return
+        from ..selection.vectors import ensure_vectors
+
+        try:
+            await self._io(ensure_vectors, self.storage, self.embedder, [skill])
+        except SkillNotFound:  # deleted meanwhile
+            pass
 
     # -- registering and editing ---------------------------------------------------------
     async def _check(
@@ -161,6 +174,7 @@ class SkillManager:
         spec = spec.model_copy(update={"depends_on": depends_on})
         skill = await self._io(self.storage.create, spec, author=author,
                                trust=self.strategy.initial)  # fmt: skip
+        await self._embed(skill)
         self.events.emit(SKILL_REGISTERED, tenant=self.tenant, name=skill.name,
                          version=skill.version, author=author, trust=skill.trust.value)  # fmt: skip
         return skill
@@ -190,17 +204,18 @@ class SkillManager:
         skill = await self._io(self.storage.update, name, changes, author=author, note=note,
                                trust=self.strategy.initial,
                                expected_version=expected_version)  # fmt: skip
-        self._changed(current, skill, note or "new version")
+        await self._changed(current, skill, note or "new version")
         return skill
 
     async def rollback(self, name: str, version: int, *, author: str | None = None) -> Skill:
         current = await self.get(name)
         skill = await self._io(self.storage.rollback, name, version, author=author,
                                trust=self.strategy.initial)  # fmt: skip
-        self._changed(current, skill, f"rollback to v{version}")
+        await self._changed(current, skill, f"rollback to v{version}")
         return skill
 
-    def _changed(self, before: Skill, after: Skill, note: str) -> None:
+    async def _changed(self, before: Skill, after: Skill, note: str) -> None:
+        await self._embed(after)
         self.events.emit(SKILL_UPDATED, tenant=self.tenant, name=after.name,
                          version=after.version, note=note)  # fmt: skip
         if after.trust != before.trust:

@@ -162,6 +162,15 @@ class SkillStorage(Protocol):
 
     def count(self) -> int: ...
 
+    def put_embedding(self, name: str, model: str, content_hash: str, vector: bytes) -> None:
+        """Store a skill's vector (float32 bytes) for ``model``, computed from the text whose
+        hash is ``content_hash``. Deleted with the skill."""
+        ...
+
+    def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
+        """Every stored vector of ``model`` in this tenant: name -> (content hash, bytes)."""
+        ...
+
     def close(self) -> None: ...
 
 

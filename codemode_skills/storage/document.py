@@ -7,6 +7,7 @@ search, filters) is written once here on top of a handful of primitives.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -60,6 +61,12 @@ class DocumentStorage:
         raise NotImplementedError
 
     def _remove(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _write_embedding(self, name: str, model: str, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _read_embeddings(self, model: str) -> dict[str, dict[str, Any]]:
         raise NotImplementedError
 
     def _names(self) -> list[str]:
@@ -232,6 +239,19 @@ class DocumentStorage:
 
     def count(self) -> int:
         return len(self._names())
+
+    def put_embedding(self, name: str, model: str, content_hash: str, vector: bytes) -> None:
+        validate_skill_name(name)
+        with self._locked(name):
+            self._must(name)
+            record = {"hash": content_hash, "vector": base64.b64encode(vector).decode()}
+            self._write_embedding(name, model, record)
+
+    def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
+        return {
+            name: (r["hash"], base64.b64decode(r["vector"]))
+            for name, r in self._read_embeddings(model).items()
+        }
 
     def close(self) -> None:
         return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..skills.model import NAME_PATTERN, RunRecord, Skill, SkillVersion
 from .document import DocumentStorage, iter_lines
@@ -45,6 +47,11 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _slug(model: str) -> str:
+    """A file name for a model name (``org/model:tag`` -> ``org_model_tag``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", model)[:100] or "_"
 
 
 class _IndexCache:
@@ -150,6 +157,22 @@ class FileSkillStorage(DocumentStorage):
         shutil.rmtree(trash, ignore_errors=True)
         self._content_changed(name, None)
         return True
+
+    def _write_embedding(self, name: str, model: str, record: dict[str, Any]) -> None:
+        folder = self.dir / name / "embeddings"
+        folder.mkdir(exist_ok=True)
+        atomic_write(folder / f"{_slug(model)}.json", json.dumps(record).encode(),
+                     fsync=self.fsync)  # fmt: skip
+
+    def _read_embeddings(self, model: str) -> dict[str, dict[str, Any]]:
+        found = {}
+        for name in self._names():
+            try:
+                data = (self.dir / name / "embeddings" / f"{_slug(model)}.json").read_bytes()
+            except FileNotFoundError:
+                continue
+            found[name] = json.loads(data)
+        return found
 
     def _names(self) -> list[str]:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..skills.model import RunRecord, Skill, SkillVersion
 from .document import DocumentStorage
@@ -22,6 +23,7 @@ class _Entry:
     skill: Skill
     versions: list[SkillVersion] = field(default_factory=list)
     runs: deque[RunRecord] = field(default_factory=lambda: deque(maxlen=RUN_LOG))
+    embeddings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,6 +109,18 @@ class MemorySkillStorage(DocumentStorage):
         with self._t.lock:
             self._t.index.remove(name)
             return self._t.entries.pop(name, None) is not None
+
+    def _write_embedding(self, name: str, model: str, record: dict[str, Any]) -> None:
+        with self._t.lock:
+            self._t.entries[name].embeddings[model] = dict(record)
+
+    def _read_embeddings(self, model: str) -> dict[str, dict[str, Any]]:
+        with self._t.lock:
+            return {
+                name: dict(entry.embeddings[model])
+                for name, entry in self._t.entries.items()
+                if model in entry.embeddings
+            }
 
     def _names(self) -> list[str]:
         with self._t.lock:

@@ -66,6 +66,7 @@ def _database(url: str) -> Any:
             skills.create_index([("tenant", 1), ("tags", 1)])
             db["skill_versions"].create_index([("skill_id", 1), ("version", 1)], unique=True)
             db["skill_runs"].create_index([("skill_id", 1), ("at", -1)])
+            db["skill_embeddings"].create_index([("tenant", 1), ("model", 1)])
         except PyMongoError as exc:
             raise StorageError(f"cannot open MongoDB storage: {exc}") from exc
         _CLIENTS[url] = db
@@ -104,6 +105,7 @@ class MongoSkillStorage:
         self._versions = self.db["skill_versions"]
         self._runs = self.db["skill_runs"]
         self._index = MongoTermIndex(self.db["skill_terms"], self.tenant)
+        self._embeddings = self.db["skill_embeddings"]
 
     def __repr__(self) -> str:
         return f"MongoSkillStorage(tenant={self.tenant!r})"
@@ -335,9 +337,22 @@ class MongoSkillStorage:
             return False
         self._index.withdraw(doc["_id"], doc["terms"])
         self._index.count(doc["_id"], -1, -doc["doc_length"])
-        self._versions.delete_many({"skill_id": doc["_id"]})
-        self._runs.delete_many({"skill_id": doc["_id"]})
+        for collection in (self._versions, self._runs, self._embeddings):
+            collection.delete_many({"skill_id": doc["_id"]})
         return True
+
+    def put_embedding(self, name: str, model: str, content_hash: str, vector: bytes) -> None:
+        doc = self._doc(name)
+        self._embeddings.replace_one(
+            {"_id": f"{doc['_id']}/{model}"},
+            {"skill_id": doc["_id"], "tenant": self.tenant, "name": doc["name"], "model": model,
+             "hash": content_hash, "vector": vector},
+            upsert=True,
+        )  # fmt: skip
+
+    def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
+        found = self._embeddings.find({"tenant": self.tenant, "model": model})
+        return {d["name"]: (d["hash"], bytes(d["vector"])) for d in found}
 
     def count(self) -> int:
         return self._skills.count_documents({"tenant": self.tenant})

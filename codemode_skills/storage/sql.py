@@ -36,7 +36,7 @@ from ..skills.model import (
 from ..trust.levels import TrustLevel
 from .base import SEARCHABLE, SkillFilter, ranked_search
 from .sql_engine import get_engine
-from .sql_models import RunRow, SkillRow, TagRow, TermRow, VersionRow
+from .sql_models import EmbeddingRow, RunRow, SkillRow, TagRow, TermRow, VersionRow
 from .text import bm25, document_terms, query_terms
 
 
@@ -326,10 +326,29 @@ class SQLSkillStorage:
             skill_id = session.scalar(stmt)
             if skill_id is None:
                 return False
-            for table in (RunRow, TermRow, TagRow, VersionRow):
+            for table in (RunRow, TermRow, TagRow, VersionRow, EmbeddingRow):
                 session.execute(delete(table).where(table.skill_id == skill_id))
             session.execute(delete(SkillRow).where(SkillRow.id == skill_id))
             return True
+
+    def put_embedding(self, name: str, model: str, content_hash: str, vector: bytes) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name, lock=True)
+            key = (EmbeddingRow.skill_id == row.id) & (EmbeddingRow.model == model)
+            session.execute(delete(EmbeddingRow).where(key))
+            session.execute(insert(EmbeddingRow).values(
+                skill_id=row.id, model=model, tenant=self.tenant, content_hash=content_hash,
+                vector=vector,
+            ))  # fmt: skip
+
+    def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
+        stmt = (
+            select(SkillRow.name, EmbeddingRow.content_hash, EmbeddingRow.vector)
+            .join(SkillRow, SkillRow.id == EmbeddingRow.skill_id)
+            .where(EmbeddingRow.tenant == self.tenant, EmbeddingRow.model == model)
+        )
+        with Session(self.engine) as session:
+            return {name: (h, bytes(v)) for name, h, v in session.execute(stmt)}
 
     def count(self) -> int:
         with Session(self.engine) as session:

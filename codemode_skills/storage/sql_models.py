@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -128,6 +129,21 @@ class TagRow(Base):
     )
     tag: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(128))
+
+
+class EmbeddingRow(Base):
+    """A skill's vector for one embedding model (float32 bytes) and the hash of its text."""
+
+    __tablename__ = "cms_embeddings"
+    __table_args__ = (Index("ix_cms_embeddings_tenant_model", "tenant", "model"),)
+
+    skill_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(128))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class RunRow(Base):

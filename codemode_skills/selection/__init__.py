@@ -1,0 +1,19 @@
+"""Selection: which skills to expose for a request (embeddings, BM25, a cheap model)."""
+
+from .embedder import Embedder, OpenAIEmbedder, SentenceTransformerEmbedder
+from .index import SkillIndex
+from .retrieval import HybridWeights
+from .selector import Candidate, Selection, SkillSelector
+from .steps import split_steps
+
+__all__ = [
+    "Candidate",
+    "Embedder",
+    "HybridWeights",
+    "OpenAIEmbedder",
+    "Selection",
+    "SentenceTransformerEmbedder",
+    "SkillIndex",
+    "SkillSelector",
+    "split_steps",
+]
