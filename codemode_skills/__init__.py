@@ -4,6 +4,7 @@ The model writes a Python program that calls host tools as async functions; it r
 sandbox and only its result and logs return to the model.
 """
 
+from .agent import Agent, AgentResult
 from .codemode import CodeMode, create_code_mode
 from .errors import (
     CodeModeError,
@@ -14,12 +15,16 @@ from .errors import (
     ToolValidationError,
 )
 from .events import Event, EventHub
+from .registry import ToolRegistry
 from .sandbox import ExecutionError, ExecutionResult, InProcessDriver, RunLimits, SubprocessDriver
 from .tools import Tool, tool
+from .with_skills import SkillsSession, code_mode_with_skills
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
+    "AgentResult",
     "CodeMode",
     "CodeModeError",
     "Event",
@@ -30,12 +35,15 @@ __all__ = [
     "IsolationUnavailable",
     "RunLimits",
     "SandboxError",
+    "SkillsSession",
     "SubprocessDriver",
     "Tool",
     "ToolDefinitionError",
     "ToolError",
+    "ToolRegistry",
     "ToolValidationError",
     "__version__",
+    "code_mode_with_skills",
     "create_code_mode",
     "tool",
 ]

@@ -7,8 +7,9 @@ plausible to the dense model (their mean cosine relative to the best cosine, rai
 semantically close and keep their weight; where they do not (MetaTool's conversational
 requests) BM25's leaders are word-overlap accidents the dense model finds far away, and
 the lexical signal fades. The parameters (and ``HEAD`` below) were set on Seal-Tools'
-dev split and on even-indexed MetaTool queries; ``bench/selection.py`` reports the
-untouched ones.
+dev split and on even-indexed MetaTool queries only (``lexical``: the value whose worst
+margin over the better single method, in R@5 then MRR, is largest across both);
+``bench/selection.py`` reports the untouched queries.
 
 **Steps.** A request that names several steps is also retrieved per step (see
 ``steps.py``). The whole request's top ``HEAD`` keep their places (so single-skill
@@ -34,7 +35,7 @@ HEAD = 5  # places the whole request's ranking keeps before the steps' leaders c
 
 @dataclass(frozen=True)
 class HybridWeights:
-    lexical: float = 0.6  # weight of max-normalised BM25 when fully trusted
+    lexical: float = 0.9  # weight of max-normalised BM25 when fully trusted
     power: float = 2.0  # how fast trust fades as BM25's leaders look implausible
     probe: int = 3  # how many of BM25's leaders are checked against the dense scores
 

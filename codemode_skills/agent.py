@@ -1,0 +1,123 @@
+"""``Agent``: the tool-calling loop.
+
+Send the conversation to the model; run every tool call it asks for (``execute_python``,
+skill tools, management tools, plain tools); append the results; repeat until the model
+answers without tool calls or ``max_iterations`` is reached. Every step is an event on
+the agent's hub (``agent:model_request``, ``agent:model_response``, ``agent:tool_call``,
+``agent:tool_result``, plus the code-mode events when the hub is shared), and token usage
+is summed as the model reports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from .errors import CodeModeError
+from .events import Event, EventHub
+from .models.base import Message, Model, ToolCall, Usage
+from .registry import ToolRegistry
+from .tools.tool import Tool
+
+MODEL_REQUEST = "agent:model_request"
+MODEL_RESPONSE = "agent:model_response"
+TOOL_CALLED = "agent:tool_call"
+TOOL_RETURNED = "agent:tool_result"
+AGENT_DONE = "agent:done"
+
+
+class AgentResult(BaseModel):
+    text: str
+    messages: list[Message]
+    iterations: int
+    usage: Usage = Field(default_factory=Usage)
+    stopped: str = "answer"  # "answer" or "max_iterations"
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+class Agent:
+    def __init__(
+        self,
+        model: Model,
+        tools: ToolRegistry | Iterable[Tool] = (),
+        *,
+        system_prompt: str | None = None,
+        max_iterations: int = 10,
+        events: EventHub | None = None,
+    ) -> None:
+        self.model = model
+        self.registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
+        self.system_prompt = system_prompt
+        self.max_iterations = max_iterations
+        self.events = events or EventHub()
+
+    async def _call(self, call: ToolCall) -> str:
+        self.events.emit(TOOL_CALLED, id=call.id, name=call.name, arguments=call.arguments)
+        tool = await self.registry.resolve(call.name)
+        if tool is None:
+            content = _encode({"error": {"type": "UnknownTool",
+                                         "message": f"there is no tool named {call.name!r}"}})
+        else:
+            try:
+                content = _encode(await tool.invoke(call.arguments))
+            except CodeModeError as exc:  # ToolError / ToolValidationError / skill errors
+                content = _encode({"error": {"type": type(exc).__name__, "message": str(exc)}})
+        self.events.emit(TOOL_RETURNED, id=call.id, name=call.name, content=content)
+        return content
+
+    async def run(self, conversation: str | Sequence[Message]) -> AgentResult:
+        messages = (
+            [Message(role="user", content=conversation)]
+            if isinstance(conversation, str)
+            else list(conversation)
+        )
+        usage = Usage()
+        for iteration in range(1, self.max_iterations + 1):
+            tools = list(self.registry)
+            self.events.emit(MODEL_REQUEST, iteration=iteration, messages=len(messages),
+                             tools=[t.name for t in tools])  # fmt: skip
+            response = await self.model.complete(messages, system=self.system_prompt,
+                                                 tools=tools)  # fmt: skip
+            usage = Usage(
+                input_tokens=usage.input_tokens + response.usage.input_tokens,
+                output_tokens=usage.output_tokens + response.usage.output_tokens,
+            )
+            self.events.emit(MODEL_RESPONSE, iteration=iteration, text=response.text,
+                             tool_calls=[c.model_dump() for c in response.tool_calls],
+                             usage=response.usage.model_dump())  # fmt: skip
+            messages.append(Message(role="assistant", content=response.text,
+                                    tool_calls=response.tool_calls))  # fmt: skip
+            if not response.tool_calls:
+                self.events.emit(AGENT_DONE, iterations=iteration, usage=usage.model_dump())
+                return AgentResult(text=response.text, messages=messages,
+                                   iterations=iteration, usage=usage)  # fmt: skip
+            results = await asyncio.gather(*(self._call(c) for c in response.tool_calls))
+            for call, content in zip(response.tool_calls, results, strict=True):
+                messages.append(Message(role="tool", content=content, tool_call_id=call.id,
+                                        name=call.name))  # fmt: skip
+        self.events.emit(AGENT_DONE, iterations=self.max_iterations, usage=usage.model_dump())
+        return AgentResult(text=messages[-1].content, messages=messages,
+                           iterations=self.max_iterations, usage=usage,
+                           stopped="max_iterations")  # fmt: skip
+
+    async def stream(self, conversation: str | Sequence[Message]) -> AsyncIterator[Event]:
+        """The run's events as they happen (ends after ``agent:done``)."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        unsubscribe = self.events.subscribe(queue.put_nowait)
+        task = asyncio.ensure_future(self.run(conversation))
+        task.add_done_callback(lambda _: queue.put_nowait(None))
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await task  # re-raise a failure of the run
+        finally:
+            unsubscribe()
+            if not task.done():
+                task.cancel()
