@@ -62,8 +62,14 @@ class Agent:
         self.events.emit(TOOL_CALLED, id=call.id, name=call.name, arguments=call.arguments)
         tool = await self.registry.resolve(call.name)
         if tool is None:
-            content = _encode({"error": {"type": "UnknownTool",
-                                         "message": f"there is no tool named {call.name!r}"}})
+            content = _encode(
+                {
+                    "error": {
+                        "type": "UnknownTool",
+                        "message": f"there is no tool named {call.name!r}",
+                    }
+                }
+            )
         else:
             try:
                 content = _encode(await tool.invoke(call.arguments))

@@ -58,8 +58,12 @@ def _execute_tool(manager: SkillManager, context: CallContext, base: Tool) -> To
     async def run(args: ExecutePythonInput) -> dict[str, Any]:
         return (await manager.execute(args.code, context=context)).for_model()
 
-    return Tool(name=EXECUTE_TOOL_NAME, fn=run, input_model=ExecutePythonInput,
-                description=base.description + " Saved skills are `await skills.<name>(...)`.")
+    return Tool(
+        name=EXECUTE_TOOL_NAME,
+        fn=run,
+        input_model=ExecutePythonInput,
+        description=base.description + " Saved skills are `await skills.<name>(...)`.",
+    )
 
 
 async def code_mode_with_skills(

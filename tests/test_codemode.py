@@ -59,17 +59,26 @@ async def test_default_driver_context_manager() -> None:
     assert result.result == 42
 
 
-def test_cli_demo_runs_offline() -> None:
+def test_cli_demo_runs_offline(tmp_path) -> None:
+    from codemode_skills.storage import open_storage
+
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
     proc = subprocess.run(
-        [sys.executable, "-m", "codemode_skills.cli.main", "demo"],
+        [sys.executable, "-m", "codemode_skills.cli.main", "demo", "--store", store],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
         env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
     )
     assert proc.returncode == 0, proc.stderr
     assert '"warmest_dry_city": "Cairo"' in proc.stdout
     assert "PolicyViolation" in proc.stdout
+    assert "skill saved: warmest_dry_city" in proc.stdout
+    assert "selected skills: warmest_dry_city" in proc.stdout
+    assert "untrusted → provisional" in proc.stdout
+    skill = open_storage(store, tenant="demo").get("warmest_dry_city")
+    assert skill.stats.executions == 3 and skill.trust.value == "provisional"
+    assert open_storage(store, tenant="demo").embeddings("all-MiniLM-L6-v2")
 
 
 def test_cli_isolation_and_run(tmp_path) -> None:
@@ -91,3 +100,35 @@ def test_cli_isolation_and_run(tmp_path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["result"] == 120
+
+
+def test_cli_skills_commands(tmp_path) -> None:
+    from codemode_skills.skills import SkillChanges, SkillSpec
+    from codemode_skills.storage import open_storage
+
+    store = f"sqlite:///{tmp_path / 'cli.db'}"
+    storage = open_storage(store, tenant="acme")
+    storage.create(SkillSpec(name="weekly_report", description="Build the weekly sales report",
+                             code="return 1"))  # fmt: skip
+    storage.update("weekly_report", SkillChanges(code="return 2"), note="faster")
+
+    def cli(*args: str, tenant: str = "acme") -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "codemode_skills.cli.main", "skills", "--store", store,
+               "--tenant", tenant, *args]  # fmt: skip
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+    assert "weekly_report" in cli("list").stdout
+    assert '"code": "return 2"' in cli("show", "weekly_report").stdout
+    history = cli("history", "weekly_report").stdout
+    assert "v1" in history and "v2" in history and "faster" in history
+    assert "weekly_report" in cli("search", "sales report").stdout
+    assert cli("rollback", "weekly_report", "1").returncode == 0
+    assert storage.get("weekly_report").code == "return 1"
+    exported = tmp_path / "skills.jsonl"
+    assert cli("export", str(exported)).returncode == 0
+    assert cli("import", str(exported), tenant="globex").returncode == 0
+    assert open_storage(store, tenant="globex").get("weekly_report").code == "return 1"
+    assert cli("deprecate", "weekly_report").returncode == 0
+    assert storage.get("weekly_report").status.value == "deprecated"
+    missing = cli("show", "nope")
+    assert missing.returncode == 1 and "no skill named" in missing.stderr

@@ -60,8 +60,17 @@ return {"warmest_dry_city": warmest["city"], "temp_c": warmest["temp_c"]}
 """
 
 
-async def run_demo() -> int:
+async def run_demo(store: str | None = None, tenant: str = "demo") -> int:
+    """Code mode, an escape attempt, then skills learned and reused on a SQLite store
+    (``store``: a storage URL; default a fresh file in a temporary folder)."""
+    import tempfile
+
+    from ..storage import open_storage
+    from .skills_demo import run_skills_demo
+
     events: list[str] = []
+    folder = tempfile.mkdtemp(prefix="codemode-demo-")
+    storage = open_storage(store or f"sqlite:///{folder}/skills.db", tenant=tenant)
     async with create_code_mode(
         [get_weather, list_cities], on_event=lambda e: events.append(e.type)
     ) as cm:
@@ -84,4 +93,6 @@ async def run_demo() -> int:
         escape = await cm.execute("return ().__class__.__mro__[1].__subclasses__()")
         print("\n== an escape attempt ==")
         print(json.dumps(escape.for_model(), indent=2))
-        return 0 if result.success and not escape.success else 1
+        learned = await run_skills_demo([get_weather, list_cities], storage, cm.driver)
+        print(f"(skills stored in {store or folder + '/skills.db'}, tenant {tenant!r})")
+        return 0 if result.success and not escape.success and learned == 0 else 1

@@ -1,4 +1,4 @@
-"""``codemode-skills``: demo, isolation report, run a program file."""
+"""``codemode-skills``: demo, isolation report, run a program file, manage skills."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ async def _run(source: str, timeout: float, memory: int, inprocess: bool) -> int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="codemode-skills", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the offline demo in the real sandbox")
+    demo = sub.add_parser("demo", help="run the offline demo in the real sandbox")
+    demo.add_argument("--store", help="storage URL for the skills (default: a temporary SQLite)")
+    demo.add_argument("--tenant", default="demo")
     iso = sub.add_parser("isolation", help="print which isolation layers are active")
     iso.add_argument("--strict", action="store_true", help="fail unless every layer is active")
     run = sub.add_parser("run", help="run a program file (or - for stdin) in the sandbox")
@@ -41,11 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout", type=float, default=30.0)
     run.add_argument("--memory-mb", type=int, default=256)
     run.add_argument("--inprocess", action="store_true", help="use the weaker in-process driver")
+    from . import skills_cmd
+
+    skills_cmd.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "skills":
+        return skills_cmd.run(args)
     if args.command == "demo":
         from .demo import run_demo
 
-        return asyncio.run(run_demo())
+        return asyncio.run(run_demo(args.store, args.tenant))
     if args.command == "isolation":
         return asyncio.run(_isolation(args.strict))
     source = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
