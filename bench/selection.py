@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -29,6 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 from _common import perf, progress
+from _data import DATA, read_jsonl, unique_names
 
 from codemode_skills.selection import SentenceTransformerEmbedder, SkillIndex
 from codemode_skills.selection.retrieval import plan_queries, rank
@@ -36,7 +36,6 @@ from codemode_skills.selection.vectors import embedding_text
 from codemode_skills.skills.model import SkillSpec, create_skill
 from codemode_skills.trust import TrustLevel
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 METHODS = ("lexical", "dense", "hybrid", "hybrid+steps")
 #: (dataset folder, queries file) -> which queries are reported (tuning data excluded)
 TUNED = {
@@ -46,25 +45,12 @@ TUNED = {
 }
 
 
-def read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-
-
-def snake(name: str) -> str:
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
-    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_")
-    return ("s_" + text if not text[:1].isalpha() else text)[:56]
-
-
 def load_library(folder: Path, embedder: Any) -> tuple[SkillIndex, dict[str, str]]:
-    names, used, skills = {}, set(), []
-    for raw in read(folder / "skills.jsonl"):
-        name, base, k = snake(raw["name"]), snake(raw["name"]), 1
-        while name in used:
-            name, k = f"{base}_{k}", k + 1
-        used.add(name)
-        names[raw["name"]] = name
+    rows = read_jsonl(folder / "skills.jsonl")
+    names = unique_names([r["name"] for r in rows])
+    skills = []
+    for raw in rows:
+        name = names[raw["name"]]
         spec = SkillSpec(name=name, description=raw["description"] or raw["name"],
                          code="return None", tags=raw.get("tags") or [])  # fmt: skip
         skills.append(create_skill(spec, tenant="bench", author=None, trust=TrustLevel.TRUSTED))
@@ -164,7 +150,7 @@ def main() -> None:
         progress(f"{folder.name}: {len(index):,} skills embedded in {perf() - started:.1f} s",
                  args.json)  # fmt: skip
         for qfile in sorted(folder.glob("queries*.jsonl")):
-            queries = read(qfile)
+            queries = read_jsonl(qfile)
             policy = TUNED.get((folder.name, qfile.name), "all")
             picked = [q for i, q in enumerate(queries) if policy != "odd" or i % 2 == 1]
             if args.quick:

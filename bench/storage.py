@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from _common import Row, Table, Target, fmt, parse_args, perf, progress, report
+from _data import DATA, read_jsonl, snake
 
 from codemode_skills.skills import RunRecord, SkillSpec
 from codemode_skills.storage import FileSkillStorage, open_storage
 from codemode_skills.testing import mongo_test_server
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 THREADS = 8
 
 
@@ -121,20 +121,9 @@ def bench_record(
 
 
 # -- 2. and 3. search ---------------------------------------------------------------------------
-def snake(name: str) -> str:
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
-    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_")
-    return ("s_" + text if not text[:1].isalpha() else text)[:56]
-
-
 def load_seal() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     folder = DATA / "seal_tools"
-
-    def read(name: str) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in (folder / name).read_text().splitlines() if x.strip()]
-
-    return read("skills.jsonl"), read("queries_test_in_domain.jsonl")
+    return read_jsonl(folder / "skills.jsonl"), read_jsonl(folder / "queries_test_in_domain.jsonl")
 
 
 def specs(skills: list[dict[str, Any]], count: int) -> tuple[list[SkillSpec], dict[str, str]]:

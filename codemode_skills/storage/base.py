@@ -174,6 +174,17 @@ class SkillStorage(Protocol):
     def close(self) -> None: ...
 
 
+def rollback_by_update(
+    storage: SkillStorage, name: str, version: int, author: str | None, trust: TrustLevel
+) -> Skill:
+    """Every backend's ``rollback``: a new version carrying ``version``'s content."""
+    old = storage.get_version(name, version)
+    content = old.model_dump(include=set(SkillChanges.model_fields))
+    return storage.update(
+        name, SkillChanges(**content), author=author, note=f"rollback to v{version}", trust=trust
+    )
+
+
 def ranked_search(
     rank: Callable[[int | None], Sequence[tuple[str, float]]],
     load: Callable[[list[str]], dict[str, Skill]],

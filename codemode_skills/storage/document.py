@@ -29,7 +29,7 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, ranked_search
+from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 
 
 class DocumentStorage:
@@ -168,12 +168,7 @@ class DocumentStorage:
         author: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
     ) -> Skill:
-        old = self.get_version(name, version)
-        content = old.model_dump(include=set(SkillChanges.model_fields))
-        return self.update(
-            name, SkillChanges(**content), author=author, note=f"rollback to v{version}",
-            trust=trust,
-        )  # fmt: skip
+        return rollback_by_update(self, name, version, author, trust)
 
     def versions(self, name: str) -> list[SkillVersion]:
         current = self._must(validate_skill_name(name))

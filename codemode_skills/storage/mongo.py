@@ -31,7 +31,7 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, ranked_search
+from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 from .mongo_index import MongoTermIndex
 from .text import document_terms, query_terms
 
@@ -239,10 +239,7 @@ class MongoSkillStorage:
         self, name: str, version: int, *, author: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
     ) -> Skill:  # fmt: skip
-        old = self.get_version(name, version)
-        content = old.model_dump(include=set(SkillChanges.model_fields))
-        return self.update(name, SkillChanges(**content), author=author,
-                           note=f"rollback to v{version}", trust=trust)  # fmt: skip
+        return rollback_by_update(self, name, version, author, trust)
 
     def versions(self, name: str) -> list[SkillVersion]:
         doc = self._doc(name)

@@ -34,7 +34,7 @@ from ..skills.model import (
     validate_tenant,
 )
 from ..trust.levels import TrustLevel
-from .base import SEARCHABLE, SkillFilter, ranked_search
+from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 from .sql_engine import get_engine
 from .sql_models import EmbeddingRow, RunRow, SkillRow, TagRow, TermRow, VersionRow
 from .text import bm25, document_terms, query_terms
@@ -229,10 +229,7 @@ class SQLSkillStorage:
         self, name: str, version: int, *, author: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
     ) -> Skill:  # fmt: skip
-        old = self.get_version(name, version)
-        content = old.model_dump(include=set(SkillChanges.model_fields))
-        return self.update(name, SkillChanges(**content), author=author,
-                           note=f"rollback to v{version}", trust=trust)  # fmt: skip
+        return rollback_by_update(self, name, version, author, trust)
 
     def versions(self, name: str) -> list[SkillVersion]:
         with Session(self.engine) as session:
