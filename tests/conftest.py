@@ -103,6 +103,20 @@ async def run(
     )
 
 
+@pytest.fixture
+def api() -> Iterator[Any]:
+    """A local server speaking the OpenAI / Anthropic wire formats (see fakeapi.py)."""
+    import threading
+
+    from tests.fakeapi import FakeAPI
+
+    fake = FakeAPI()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+
+
 # -- storage backends (one contract suite runs against all of them) ----------------------
 
 POSTGRES_URL = os.environ.get(

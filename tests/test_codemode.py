@@ -93,7 +93,7 @@ def test_cli_isolation_and_run(tmp_path) -> None:
     program = tmp_path / "p.py"
     program.write_text("import math\nreturn math.factorial(5)\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "codemode_skills.cli.main", "run", str(program)],
+        [sys.executable, "-m", "codemode_skills.cli.main", "exec", str(program)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -132,3 +132,43 @@ def test_cli_skills_commands(tmp_path) -> None:
     assert storage.get("weekly_report").status.value == "deprecated"
     missing = cli("show", "nope")
     assert missing.returncode == 1 and "no skill named" in missing.stderr
+
+
+def test_cli_chat_and_run_with_an_openai_compatible_server(tmp_path, api) -> None:
+    import json as _json
+
+    from codemode_skills.storage import open_storage
+    from tests.fakeapi import chat
+
+    store = f"sqlite:///{tmp_path / 'chat.db'}"
+    program = _json.dumps({"code": "print('thinking'); return 6 * 7"})
+    api.reply(chat(calls=[("c1", "execute_python", program)]))
+    api.reply(chat("It is 42."))
+    api.reply(chat("You asked about 6 times 7."))
+    common = ["--base-url", api.url + "/v1", "--store", store, "--tenant", "me",
+              "--no-selection"]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "codemode_skills.cli.main", "chat", *common],
+        input="what is 6 times 7?\nwhat did I ask?\n", capture_output=True, text=True,
+        timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["It is 42.", "You asked about 6 times 7."]
+    assert "→ execute_python" in proc.stderr and "| thinking" in proc.stderr
+    second = api.requests[2]["body"]["messages"]  # the conversation went along
+    assert [m["role"] for m in second][-2:] == ["assistant", "user"]
+    assert _json.loads(second[3]["content"])["result"] == 42
+    assert "register_skill" in [t["function"]["name"] for t in api.requests[0]["body"]["tools"]]
+    api.reply(chat("Done."))
+    one = subprocess.run(
+        [sys.executable, "-m", "codemode_skills.cli.main", "run", "say done", *common],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert one.returncode == 0 and one.stdout.strip() == "Done."
+    assert open_storage(store, tenant="me").list() == []  # nothing was saved
+    missing = subprocess.run(
+        [sys.executable, "-m", "codemode_skills.cli.main", "run", "hi", "--no-selection"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "OPENAI_API_KEY" in missing.stderr

@@ -1,4 +1,5 @@
-"""``codemode-skills``: demo, isolation report, run a program file, manage skills."""
+"""``codemode-skills``: demo, chat / run a task with a model, exec a program file,
+isolation report, manage skills."""
 
 from __future__ import annotations
 
@@ -38,11 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--tenant", default="demo")
     iso = sub.add_parser("isolation", help="print which isolation layers are active")
     iso.add_argument("--strict", action="store_true", help="fail unless every layer is active")
-    run = sub.add_parser("run", help="run a program file (or - for stdin) in the sandbox")
+    run = sub.add_parser("exec", help="run a program file (or - for stdin) in the sandbox")
     run.add_argument("file")
     run.add_argument("--timeout", type=float, default=30.0)
     run.add_argument("--memory-mb", type=int, default=256)
     run.add_argument("--inprocess", action="store_true", help="use the weaker in-process driver")
+    from . import chat
+
+    chat.add_arguments(sub.add_parser("chat", help="talk to a model that writes code"))
+    task = sub.add_parser("run", help='one task for a model: run "what is ..."')
+    task.add_argument("task")
+    chat.add_arguments(task)
     from . import skills_cmd
 
     skills_cmd.add_parser(sub)
@@ -55,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_demo(args.store, args.tenant))
     if args.command == "isolation":
         return asyncio.run(_isolation(args.strict))
+    if args.command == "chat":
+        return asyncio.run(chat.converse(args, chat.read_turns()))
+    if args.command == "run":
+        return asyncio.run(chat.converse(args, [args.task]))
     source = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
     return asyncio.run(_run(source, args.timeout, args.memory_mb, args.inprocess))
 
