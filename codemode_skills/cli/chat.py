@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", default="default")
     parser.add_argument("--model", help="model name (default: gpt-4o-mini / claude-3-5-haiku)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server, e.g. Ollama's /v1")
+    parser.add_argument("--local-model", metavar="PATH",
+                        help="a GGUF file run in-process (extra 'local': llama-cpp-python)")
     parser.add_argument("--no-selection", action="store_true",
                         help="skip embedding-based skill selection (all skills stay callable)")
     parser.add_argument("--demo-tools", action="store_true",
@@ -34,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def model_from(args: argparse.Namespace) -> Model:
+    if getattr(args, "local_model", None):
+        from ..models.llamacpp import LlamaCppModel
+
+        return LlamaCppModel(args.local_model)
     if args.base_url or os.environ.get("OPENAI_API_KEY"):
         from ..models.openai import OpenAIModel
 
@@ -43,7 +49,9 @@ def model_from(args: argparse.Namespace) -> Model:
         from ..models.anthropic import AnthropicModel
 
         return AnthropicModel(args.model or "claude-3-5-haiku-latest")
-    raise ModelError("no model: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --base-url")
+    raise ModelError(
+        "no model: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --base-url or --local-model"
+    )
 
 
 def _show(event: Event) -> None:

@@ -60,7 +60,9 @@ return {"warmest_dry_city": warmest["city"], "temp_c": warmest["temp_c"]}
 """
 
 
-async def run_demo(store: str | None = None, tenant: str = "demo") -> int:
+async def run_demo(
+    store: str | None = None, tenant: str = "demo", local_model: str | None = None
+) -> int:
     """Code mode, an escape attempt, then skills learned and reused on a SQLite store
     (``store``: a storage URL; default a fresh file in a temporary folder)."""
     import tempfile
@@ -93,6 +95,7 @@ async def run_demo(store: str | None = None, tenant: str = "demo") -> int:
         escape = await cm.execute("return ().__class__.__mro__[1].__subclasses__()")
         print("\n== an escape attempt ==")
         print(json.dumps(escape.for_model(), indent=2))
-        learned = await run_skills_demo([get_weather, list_cities], storage, cm.driver)
+        learned = await run_skills_demo([get_weather, list_cities], storage, cm.driver,
+                                        local_model)  # fmt: skip
         print(f"(skills stored in {store or folder + '/skills.db'}, tenant {tenant!r})")
         return 0 if result.success and not escape.success and learned == 0 else 1

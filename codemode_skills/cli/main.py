@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the offline demo in the real sandbox")
     demo.add_argument("--store", help="storage URL for the skills (default: a temporary SQLite)")
     demo.add_argument("--tenant", default="demo")
+    demo.add_argument("--local-model", metavar="PATH",
+                      help="let a local GGUF model (extra 'local') play the assistant")
     iso = sub.add_parser("isolation", help="print which isolation layers are active")
     iso.add_argument("--strict", action="store_true", help="fail unless every layer is active")
     run = sub.add_parser("exec", help="run a program file (or - for stdin) in the sandbox")
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import run_demo
 
-        return asyncio.run(run_demo(args.store, args.tenant))
+        return asyncio.run(run_demo(args.store, args.tenant, args.local_model))
     if args.command == "isolation":
         return asyncio.run(_isolation(args.strict))
     if args.command == "chat":

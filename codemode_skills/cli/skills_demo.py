@@ -72,7 +72,17 @@ def _show(event: Event) -> None:
         print(f"   assistant: {d['text']}")
 
 
-async def run_skills_demo(tools: list[Any], storage: SkillStorage, driver: Any) -> int:
+async def run_skills_demo(
+    tools: list[Any], storage: SkillStorage, driver: Any, local_model: str | None = None
+) -> int:
+    """``local_model``: a GGUF path; the local model then plays the assistant (its choices
+    are its own, so the run shows what it does rather than a fixed story)."""
+    real = None
+    if local_model:
+        from ..models.llamacpp import LlamaCppModel
+
+        print("(loading the local model…)", file=sys.stderr, flush=True)
+        real = LlamaCppModel(local_model)
     print("\n== skills: learn once, reuse ==")
     print("(loading the bundled embedding model for selection…)", file=sys.stderr, flush=True)
     from ..selection import SentenceTransformerEmbedder, SkillSelector
@@ -93,12 +103,17 @@ async def run_skills_demo(tools: list[Any], storage: SkillStorage, driver: Any) 
         else:
             script = [_call("execute_python", code=PROGRAM), _call("register_skill", **SKILL),
                       _say("Cairo, at 27 °C. I saved this as a skill for next time.")]  # fmt: skip
-        agent = Agent(ScriptedModel(script), session.registry,
+        agent = Agent(real or ScriptedModel(script), session.registry,
                       system_prompt=session.system_prompt,
                       events=session.code_mode.events)  # fmt: skip
         async for event in agent.stream(request):
             _show(event)
         await session.close()
+    if real is not None:
+        for skill in storage.list():
+            print(f"\nstore: {skill.name} v{skill.version}, {skill.stats.executions} runs, "
+                  f"trust {skill.trust.value}")  # fmt: skip
+        return 0
     skill = storage.get("warmest_dry_city")
     s = skill.stats
     print(f"\nstore: {skill.name} v{skill.version}, {s.executions} runs, "

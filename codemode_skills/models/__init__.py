@@ -6,11 +6,13 @@ works without the ``openai``/``anthropic`` extras.
 
 from .anthropic import AnthropicModel
 from .base import Message, Model, ModelError, ModelResponse, ToolCall, Usage
+from .llamacpp import LlamaCppModel
 from .openai import OpenAIModel
 from .scripted import ScriptedModel
 
 __all__ = [
     "AnthropicModel",
+    "LlamaCppModel",
     "Message",
     "Model",
     "ModelError",

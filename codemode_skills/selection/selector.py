@@ -180,7 +180,7 @@ class SkillSelector:
             self._cache.move_to_end(key)
             return self._cache[key].model_copy(update={"cached": True})
         candidates = await self.retrieve(query, context=ctx) if query.strip() else []
-        picked, by, note = await self._pick(messages, candidates)
+        picked, by, note = await self.pick(messages, candidates)
         selection = Selection(
             skills=picked, candidates=candidates, picked_by=by, note=note,
             duration_ms=(time.perf_counter() - started) * 1000,
@@ -195,9 +195,10 @@ class SkillSelector:
         raw = json.dumps([self._generation, ctx.unattended, ctx.allow_untrusted, recent])
         return hashlib.sha256(raw.encode()).hexdigest()
 
-    async def _pick(
+    async def pick(
         self, messages: Sequence[Message], candidates: list[Candidate]
     ) -> tuple[list[Skill], Literal["model", "retrieval"], str | None]:
+        """Stage 2 alone: (skills, who picked them, why the model was not used)."""
         fallback = [c.skill for c in candidates[: self.max_skills]]
         if self.cheap_model is None or not candidates:
             return fallback, "retrieval", None
