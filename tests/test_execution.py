@@ -312,3 +312,13 @@ async def test_workers_forked_before_a_limit_rise_are_not_handed_out() -> None:
     finally:
         ours.close()
         template.close()
+
+
+async def test_positional_arguments_follow_the_tool_signature(driver: Any) -> None:
+    ok = await run(driver, "return [await tools.add(2, 3), await tools.add(4, b=5)]")
+    assert ok.success and ok.result == [5, 9]
+    too_many = await run(driver, "return await tools.add(1, 2, 3)")
+    assert too_many.error is not None and too_many.error.type == "ToolValidationError"
+    assert "at most 2 positional" in too_many.error.message
+    twice = await run(driver, "return await tools.add(1, a=2)")
+    assert twice.error is not None and "multiple values for argument 'a'" in twice.error.message

@@ -187,6 +187,14 @@ async def test_stats_are_counted_from_both_call_paths(cm: Any, storage: Any) -> 
     ]  # fmt: skip
 
 
+async def test_skills_take_positional_arguments(cm: Any) -> None:
+    manager = make(cm)
+    await manager.register(BASKET)
+    result = await manager.execute("return await skills.basket_total(['apple', 'pear'])")
+    assert result.success, result.error
+    assert result.result == 3.5
+
+
 async def test_invalid_input_is_refused_and_not_counted(cm: Any) -> None:
     manager = make(cm)
     await manager.register(BASKET)

@@ -77,9 +77,12 @@ class LlamaCppModel:
 
     def _wire(self, messages: list[Message], system: str) -> list[dict[str, str]]:
         out = [{"role": "system", "content": system}] if system else []
+        calls = {c.id: c for m in messages for c in m.tool_calls}
         for m in messages:
-            if m.role == "tool":
-                out.append({"role": "user", "content": f"[result of {m.name}] {m.content}"})
+            if m.role == "tool":  # say which call this answers: small models lose track
+                c = calls.get(m.tool_call_id or "")
+                what = f"{c.name}({json.dumps(c.arguments)})" if c else (m.name or "the tool")
+                out.append({"role": "user", "content": f"Result of {what}: {m.content}"})
             elif m.role == "assistant" and m.tool_calls:
                 calls = [{"tool": c.name, "arguments": c.arguments} for c in m.tool_calls]
                 out.append({"role": "assistant", "content": json.dumps(calls[0])})

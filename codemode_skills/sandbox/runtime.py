@@ -27,8 +27,10 @@ from .policy.transformer import (
     CompileFailed,
     compile_program,
 )
+from .wire import POSITIONAL
 
 CallFn = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
+
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,8 @@ class _Namespace:
             if args:
                 if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
                     kwargs = args[0]
-                else:
-                    raise TypeError(f"{kind}.{name}() takes keyword arguments only")
+                else:  # the host maps them to the schema's parameters, in order
+                    kwargs = {POSITIONAL: list(args), **kwargs}
             return call(kind, name, kwargs)
 
         invoke.__name__ = invoke.__qualname__ = name

@@ -11,6 +11,10 @@ import json
 import re
 from typing import Any
 
+#: Key under which a program's positional arguments (``tools.x(1, 2)``) reach the host,
+#: which names them after the tool's (or skill's) parameters.
+POSITIONAL = "__args__"
+
 
 class WireError(Exception):
     """A worker sent something that is not a well-formed message."""

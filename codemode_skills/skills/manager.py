@@ -36,7 +36,7 @@ from ..events import (
 )
 from ..sandbox.result import ExecutionResult
 from ..tools.schema import SchemaValidator
-from ..tools.tool import format_validation_error
+from ..tools.tool import bind_positional, format_validation_error
 from ..trust import DefaultTrustStrategy, TrustLevel, TrustPolicy, TrustStrategy
 from .calls import CallContext, LiveSkills
 from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillStatus, SkillVersion
@@ -278,7 +278,8 @@ class SkillManager:
         skill = await self.get(name)
         self.policy.check_run(skill, unattended=ctx.unattended,
                               allow_untrusted=ctx.allow_untrusted)  # fmt: skip
-        args = dict(args or {})
+        params = list(skill.input_schema.get("properties", {}))
+        args = bind_positional(name, dict(args or {}), params)
         problems = SchemaValidator(skill.input_schema).problems(args)
         if problems:
             raise ToolValidationError(f"{name}(): invalid input: {problems}")

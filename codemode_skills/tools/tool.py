@@ -18,6 +18,7 @@ from typing import Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from ..errors import ToolDefinitionError, ToolError, ToolValidationError
+from ..sandbox.wire import POSITIONAL
 from .docstrings import parse_docstring
 from .schema import SchemaValidator, schema_problems
 
@@ -31,6 +32,25 @@ def validate_tool_name(name: str) -> str:
             "that starts with a letter"
         )
     return name
+
+
+def bind_positional(name: str, args: dict[str, Any], params: list[str]) -> dict[str, Any]:
+    """``f(a, b)`` from a program: give positional arguments the parameters' names, in
+    the order the schema declares them."""
+    if POSITIONAL not in args:
+        return args
+    args = dict(args)
+    values = args.pop(POSITIONAL)
+    if not isinstance(values, list) or len(values) > len(params):
+        raise ToolValidationError(
+            f"{name}() takes at most {len(params)} positional argument(s) "
+            f"({', '.join(params) or 'none'})"
+        )
+    for param, value in zip(params, values, strict=False):  # fewer values than params
+        if param in args:
+            raise ToolValidationError(f"{name}() got multiple values for argument {param!r}")
+        args[param] = value
+    return args
 
 
 def format_validation_error(exc: ValidationError, limit: int = 5) -> str:
@@ -125,6 +145,7 @@ class Tool:
 
     def _bind(self, args: dict[str, Any]) -> Any:
         """Validate ``args`` and return a zero-argument callable that runs the tool."""
+        args = bind_positional(self.name, args, list(self.input_schema.get("properties", {})))
         if self._schema_in is not None:
             problems = self._schema_in.problems(args)
             if problems:
