@@ -30,13 +30,13 @@ def _cores() -> int:
 
 def _reply_schema(tools: list[Any]) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
+        {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+    ] + [
         {"type": "object", "properties": {"tool": {"const": t.name},
                                           "arguments": t.parameters_schema()},
          "required": ["tool", "arguments"]}
         for t in tools
     ]  # fmt: skip
-    options.append({"type": "object", "properties": {"answer": {"type": "string"}},
-                    "required": ["answer"]})  # fmt: skip
     return {"anyOf": options}
 
 
@@ -77,12 +77,13 @@ class LlamaCppModel:
 
     def _wire(self, messages: list[Message], system: str) -> list[dict[str, str]]:
         out = [{"role": "system", "content": system}] if system else []
-        calls = {c.id: c for m in messages for c in m.tool_calls}
+        by_id = {c.id: c for m in messages for c in m.tool_calls}
         for m in messages:
             if m.role == "tool":  # say which call this answers: small models lose track
-                c = calls.get(m.tool_call_id or "")
+                c = by_id.get(m.tool_call_id or "")
                 what = f"{c.name}({json.dumps(c.arguments)})" if c else (m.name or "the tool")
-                out.append({"role": "user", "content": f"Result of {what}: {m.content}"})
+                out.append({"role": "user", "content": f"Result of {what}: {m.content}\n"
+                            'If this answers the question, reply {"answer": ...} now.'})
             elif m.role == "assistant" and m.tool_calls:
                 calls = [{"tool": c.name, "arguments": c.arguments} for c in m.tool_calls]
                 out.append({"role": "assistant", "content": json.dumps(calls[0])})
