@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any
 
-from .base import Message, ModelError, ModelResponse, ToolCall, Usage
+from .base import Message, ModelError, ModelResponse, ToolCall, Usage, sdk_errors
 
 _RESPOND = "respond"
 
@@ -88,14 +88,8 @@ class AnthropicModel:
             kwargs["tool_choice"] = {"type": "tool", "name": _RESPOND}
         if specs:
             kwargs["tools"] = specs
-        try:
+        with sdk_errors(anthropic, self.name):
             response = await self._client.messages.create(**kwargs)
-        except anthropic.AuthenticationError as exc:
-            raise ModelError(f"{self.name}: the API key was refused ({exc.status_code})") from None
-        except anthropic.APIStatusError as exc:
-            raise ModelError(f"{self.name}: HTTP {exc.status_code}: {exc.message}") from None
-        except anthropic.APIConnectionError as exc:
-            raise ModelError(f"{self.name}: cannot reach the server: {exc}") from None
         text, calls = [], []
         for block in response.content:
             if block.type == "text":

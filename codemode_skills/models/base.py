@@ -6,6 +6,8 @@ Messages, tools and structured output are pydantic models at the boundary; adapt
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -39,6 +41,20 @@ class ModelResponse(BaseModel):
 
 class ModelError(Exception):
     """A model call failed for good (after retries), or its key was refused."""
+
+
+@contextlib.contextmanager
+def sdk_errors(sdk: Any, model: str) -> Iterator[None]:
+    """Turn an official SDK's failures (after its own retries) into ``ModelError`` with a
+    plain message; ``openai`` and ``anthropic`` name their exceptions alike."""
+    try:
+        yield
+    except sdk.AuthenticationError as exc:
+        raise ModelError(f"{model}: the API key was refused ({exc.status_code})") from None
+    except sdk.APIStatusError as exc:
+        raise ModelError(f"{model}: HTTP {exc.status_code}: {exc.message}") from None
+    except sdk.APIConnectionError as exc:
+        raise ModelError(f"{model}: cannot reach the server: {exc}") from None
 
 
 @runtime_checkable

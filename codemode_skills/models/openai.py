@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any
 
-from .base import Message, ModelError, ModelResponse, ToolCall, Usage
+from .base import Message, ModelError, ModelResponse, ToolCall, Usage, sdk_errors
 
 
 def _tool_spec(tool: Any) -> dict[str, Any]:
@@ -91,14 +91,8 @@ class OpenAIModel:
             kwargs["max_tokens"] = max_tokens
         if self.temperature is not None:
             kwargs["temperature"] = self.temperature
-        try:
+        with sdk_errors(openai, self.name):
             response = await self._client.chat.completions.create(**kwargs)
-        except openai.AuthenticationError as exc:
-            raise ModelError(f"{self.name}: the API key was refused ({exc.status_code})") from None
-        except openai.APIStatusError as exc:
-            raise ModelError(f"{self.name}: HTTP {exc.status_code}: {exc.message}") from None
-        except openai.APIConnectionError as exc:
-            raise ModelError(f"{self.name}: cannot reach the server: {exc}") from None
         choice = response.choices[0]
         calls = [
             ToolCall(id=c.id, name=c.function.name, arguments=_arguments(c.function.arguments))
