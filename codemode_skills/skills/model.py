@@ -23,6 +23,12 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _NAME = re.compile(NAME_PATTERN)
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
+CODE_HELP = (
+    "Body of an async function, like an execute_python program. The validated input is "
+    "bound to `input` (a dict); `return` the result. Call tools as `await tools.x(...)` "
+    "and other skills as `await skills.y(...)`."
+)
+
 #: How many of the latest runs the recent-window success rate looks at.
 RECENT_WINDOW = 20
 
@@ -77,12 +83,12 @@ class SkillSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="lowercase snake_case, e.g. 'weekly_sales_report'")
-    description: str = Field(min_length=1, max_length=4000)
-    code: str = Field(
+    description: str = Field(
         min_length=1,
-        max_length=100_000,
-        description="Body of an async function; its validated input is bound to `input`.",
+        max_length=4000,
+        description="What it does and when to use it (one paragraph).",
     )
+    code: str = Field(min_length=1, max_length=100_000, description=CODE_HELP)
     input_schema: dict[str, Any] = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
         description="JSON Schema of the input (an object).",
@@ -111,7 +117,7 @@ class SkillChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, min_length=1, max_length=4000)
-    code: str | None = Field(default=None, min_length=1, max_length=100_000)
+    code: str | None = Field(default=None, min_length=1, max_length=100_000, description=CODE_HELP)
     input_schema: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
     usage_hints: list[str] | None = None

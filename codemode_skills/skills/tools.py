@@ -10,55 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ..errors import SkillError, SkillValidationError, ToolError, ToolValidationError
 from ..tools.stubs import render_stubs
 from ..tools.tool import Tool
 from .calls import CallContext
-from .model import NAME_PATTERN, Skill
+from .model import NAME_PATTERN, Skill, SkillChanges, SkillSpec
 
 if TYPE_CHECKING:
     from .manager import SkillManager
 
-CODE_HELP = (
-    "Body of an async function, like an execute_python program. The validated input is "
-    "bound to `input` (a dict); `return` the result. Call tools as `await tools.x(...)` "
-    "and other skills as `await skills.y(...)`."
-)
 
 
-class RegisterSkillInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RegisterSkillInput(SkillSpec):
+    """``register_skill``'s input: a ``SkillSpec`` (one source of the fields) plus an
+    example to test-run."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="snake_case, e.g. 'weekly_sales_report'")
-    description: str = Field(description="What it does and when to use it (one paragraph).")
-    code: str = Field(description=CODE_HELP)
-    input_schema: dict[str, Any] = Field(
-        default_factory=lambda: {"type": "object", "properties": {}},
-        description="JSON Schema of the input object.",
-    )
-    output_schema: dict[str, Any] = Field(
-        default_factory=dict, description="JSON Schema of the result ({} accepts anything)."
-    )
-    usage_hints: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
     test_input: dict[str, Any] | None = Field(
         default=None,
         description="An example input: the code runs on it first and nothing is saved if it fails.",
     )
 
 
-class UpdateSkillInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UpdateSkillInput(SkillChanges):
+    """``update_skill``'s input: the ``SkillChanges`` plus which skill, why, and checks."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    description: str | None = None
-    code: str | None = Field(default=None, description=CODE_HELP)
-    input_schema: dict[str, Any] | None = None
-    output_schema: dict[str, Any] | None = None
-    usage_hints: list[str] | None = None
-    tags: list[str] | None = None
     note: str | None = Field(default=None, description="Why this version (kept in history).")
     test_input: dict[str, Any] | None = None
     expected_version: int | None = Field(
