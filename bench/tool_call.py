@@ -25,9 +25,18 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from _common import Row, Table, Target, fmt, otel_note, parse_args, perf, progress, report
 from pydantic_monty import AsyncMonty, Monty
 
-from codemode_skills import CodeMode, InProcessDriver, SubprocessDriver, create_code_mode, tool
+from codemode_skills import (
+    CodeMode,
+    ExecutionContext,
+    InProcessDriver,
+    SubprocessDriver,
+    create_code_mode,
+    tool,
+)
+from codemode_skills.security import MemoryAuditLog
 
 SUB, INPROC = "codemode subprocess (bridged call)", "codemode in-process driver"
+SECURED = "codemode subprocess + context (token, scope, audit)"
 MONTY, AMONTY = "Monty host function (sync)", "Monty host function (AsyncMonty, async fn)"
 HTTP = "HTTP JSON-RPC on 127.0.0.1 (keep-alive)"
 Run = Callable[[bool], Awaitable[object]]  # run(with_calls) -> result
@@ -132,6 +141,13 @@ async def main() -> None:
         )
         inproc = await stack.enter_async_context(create_code_mode([add], driver=InProcessDriver()))
         helpers = {SUB: children(b"codemode_skills.sandbox.template")}
+        # every call verifies the execution token, checks the tool's scope, writes an audit
+        # record (its template's CPU is not split out: "-" in the CPU table)
+        secured = await stack.enter_async_context(
+            create_code_mode([tool(add.fn, scopes={"math"})], audit=MemoryAuditLog(),
+                             driver=SubprocessDriver(pool_size=1))
+        )  # fmt: skip
+        context = ExecutionContext(tenant="bench", user="u", scopes={"math"})
         limits = {"max_suspensions": 4 * n * (rounds + 10)}  # counted per checkout
         monty = stack.enter_context(stack.enter_context(Monty()).checkout(limits=limits))
         monty.feed_run("1")
@@ -144,11 +160,11 @@ async def main() -> None:
         async def aadd(a: int, b: int) -> int:
             return a + b
 
-        def ours(cm: CodeMode) -> Run:
+        def ours(cm: CodeMode, ctx: ExecutionContext | None = None) -> Run:
             with_calls, without = programs(n, ours=True, awaited=True)
 
             async def run(calls: bool) -> object:
-                result = await cm.execute(with_calls if calls else without)
+                result = await cm.execute(with_calls if calls else without, context=ctx)
                 if not result.success:
                     raise RuntimeError(f"execute failed: {result.error}")
                 return result.result
@@ -165,6 +181,7 @@ async def main() -> None:
 
         runners: dict[str, Run] = {
             SUB: ours(sub),
+            SECURED: ours(secured, context),
             INPROC: ours(inproc),
             MONTY: monty_run,
             AMONTY: amonty_run,
@@ -235,7 +252,12 @@ async def main() -> None:
             f"sync; {ours_cost / table.row(AMONTY).median:.2f}x AsyncMonty)",
         )
     ]
-    notes = [x for x in [otel_note()] if x]
+    secured_cost = table.row(SECURED).median
+    notes_security = (
+        f"security per call (token + scope + audit record): "
+        f"{fmt(secured_cost - ours_cost)} ({secured_cost / ours_cost:.2f}x the plain call)"
+    )
+    notes = [x for x in [otel_note(), notes_security] if x]
     notes.append("the HTTP server runs on a thread of this process, so it shares the GIL")
     report("bench/tool_call.py", [table, cpu], targets, args.json, notes)
 

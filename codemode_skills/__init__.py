@@ -17,6 +17,7 @@ from .errors import (
 from .events import Event, EventHub
 from .registry import ToolRegistry
 from .sandbox import ExecutionError, ExecutionResult, InProcessDriver, RunLimits, SubprocessDriver
+from .security import ExecutionContext, use_context
 from .tools import Tool, tool
 from .with_skills import SkillsSession, code_mode_with_skills
 
@@ -29,6 +30,7 @@ __all__ = [
     "CodeModeError",
     "Event",
     "EventHub",
+    "ExecutionContext",
     "ExecutionError",
     "ExecutionResult",
     "InProcessDriver",
@@ -46,4 +48,5 @@ __all__ = [
     "code_mode_with_skills",
     "create_code_mode",
     "tool",
+    "use_context",
 ]

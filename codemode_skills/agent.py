@@ -6,6 +6,10 @@ answers without tool calls or ``max_iterations`` is reached. Every step is an ev
 the agent's hub (``agent:model_request``, ``agent:model_response``, ``agent:tool_call``,
 ``agent:tool_result``, plus the code-mode events when the hub is shared), and token usage
 is summed as the model reports it.
+
+With ``context`` (an ``ExecutionContext``) the whole run acts for that tenant and user:
+executions, skill calls and storage operations pick it up, and tools the model calls
+directly are refused unless the context grants their scopes.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .errors import CodeModeError
+from .errors import CodeModeError, ScopeDenied
 from .events import Event, EventHub
 from .models.base import Message, Model, ToolCall, Usage
 from .registry import ToolRegistry
+from .security.context import ExecutionContext, current_context, use_context
 from .tools.tool import Tool
 
 MODEL_REQUEST = "agent:model_request"
@@ -51,12 +56,14 @@ class Agent:
         system_prompt: str | None = None,
         max_iterations: int = 10,
         events: EventHub | None = None,
+        context: ExecutionContext | None = None,
     ) -> None:
         self.model = model
         self.registry = tools if isinstance(tools, ToolRegistry) else ToolRegistry(tools)
         self.system_prompt = system_prompt
         self.max_iterations = max_iterations
         self.events = events or EventHub()
+        self.context = context
 
     async def _call(self, call: ToolCall) -> str:
         self.events.emit(TOOL_CALLED, id=call.id, name=call.name, arguments=call.arguments)
@@ -72,6 +79,11 @@ class Agent:
             )
         else:
             try:
+                if tool.scopes:
+                    who = current_context()
+                    if who is None:
+                        raise ScopeDenied(f"{tool.name}() needs scopes and the run has none")
+                    who.require(tool.scopes, f"{tool.name}()")
                 content = _encode(await tool.invoke(call.arguments))
             except CodeModeError as exc:  # ToolError / ToolValidationError / skill errors
                 content = _encode({"error": {"type": type(exc).__name__, "message": str(exc)}})
@@ -79,6 +91,10 @@ class Agent:
         return content
 
     async def run(self, conversation: str | Sequence[Message]) -> AgentResult:
+        with use_context(self.context):
+            return await self._run(conversation)
+
+    async def _run(self, conversation: str | Sequence[Message]) -> AgentResult:
         messages = (
             [Message(role="user", content=conversation)]
             if isinstance(conversation, str)

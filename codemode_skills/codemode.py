@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .errors import ToolDefinitionError
+from .errors import RateLimited, ToolDefinitionError
 from .events import EXECUTION_FINISHED, EXECUTION_STARTED, Event, EventHub
 from .sandbox.bridge import Bridge
-from .sandbox.driver import Driver, ExecutionRequest
+from .sandbox.driver import Driver, ExecutionRequest, failure
 from .sandbox.result import ExecutionResult
 from .sandbox.runtime import RunLimits
 from .sandbox.subprocess_driver import SubprocessDriver
+from .security.audit import EXECUTION, AuditLog, Auditor
+from .security.context import ExecutionContext, resolve_context
+from .security.tokens import TokenSigner
 from .tools.stubs import render_stubs
 from .tools.tool import Tool
 
@@ -62,7 +66,14 @@ class ExecutePythonInput(BaseModel):
 
 
 class CodeMode:
-    """Tools + driver + prompt. Use ``create_code_mode`` to build one."""
+    """Tools + driver + prompt. Use ``create_code_mode`` to build one.
+
+    Security (all optional): an execution acts for the ``ExecutionContext`` passed to
+    ``execute`` or set with ``use_context``; its calls carry a token from ``signer`` (a
+    random per-instance key when none is given) that the bridge verifies per call;
+    ``rate_limiter`` refuses executions over a user's or tenant's budget; ``audit``
+    receives a record per tool call and refusal.
+    """
 
     def __init__(
         self,
@@ -73,6 +84,9 @@ class CodeMode:
         memory_mb: int = 256,
         limits: RunLimits | None = None,
         on_event: Callable[[Event], Any] | None = None,
+        signer: TokenSigner | None = None,
+        rate_limiter: Any = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.tools: dict[str, Tool] = {}
         self._prompt: str | None = None
@@ -87,6 +101,9 @@ class CodeMode:
         if on_event is not None:
             self.events.subscribe(on_event)
         self._ids = itertools.count(1)
+        self.signer = signer
+        self.rate_limiter = rate_limiter  # a security.RateLimiter
+        self.auditor = Auditor(audit)
         self.tool = Tool(
             name=EXECUTE_TOOL_NAME,
             description=(
@@ -136,10 +153,24 @@ class CodeMode:
         skills: dict[str, Any] | None = None,
         globals: dict[str, Any] | None = None,
         timeout_s: float | None = None,
+        context: ExecutionContext | None = None,
     ) -> ExecutionResult:
-        """Run ``code``. Never raises for anything the program does."""
+        """Run ``code`` for ``context`` (default: the current one, see ``use_context``).
+        Never raises for anything the program does; a refused run is a failed result."""
         execution_id = f"{os.getpid()}-{next(self._ids)}"
-        bridge = Bridge(self.tools, skills, self.events, execution_id)
+        context = resolve_context(context)
+        if context is not None and self.rate_limiter is not None:
+            try:
+                await self.rate_limiter.acheck(context)
+            except RateLimited as exc:
+                self.auditor.record(EXECUTION, context=context, outcome="refused",
+                                    error="RateLimited", execution_id=execution_id,
+                                    retry_after_s=round(exc.retry_after_s, 3))  # fmt: skip
+                return failure("RateLimited", str(exc), [], time.perf_counter())
+        if context is not None and self.signer is None:
+            self.signer = TokenSigner()  # this instance's random key
+        bridge = Bridge(self.tools, skills, self.events, execution_id, context=context,
+                        signer=self.signer, auditor=self.auditor)  # fmt: skip
         if self.events.active:
             self.events.emit(EXECUTION_STARTED, execution_id=execution_id, code=code)
         result = await self.driver.execute(
@@ -188,6 +219,9 @@ def create_code_mode(
     memory_mb: int = 256,
     limits: RunLimits | None = None,
     on_event: Callable[[Event], Any] | None = None,
+    signer: TokenSigner | None = None,
+    rate_limiter: Any = None,
+    audit: AuditLog | None = None,
 ) -> CodeMode:
     """Build a code mode over ``tools``. The default driver is ``SubprocessDriver``."""
     return CodeMode(
@@ -197,4 +231,7 @@ def create_code_mode(
         memory_mb=memory_mb,
         limits=limits,
         on_event=on_event,
+        signer=signer,
+        rate_limiter=rate_limiter,
+        audit=audit,
     )

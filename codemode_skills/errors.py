@@ -72,3 +72,36 @@ class StorageError(SkillError):
 
 class SkillConflict(SkillError):
     """The skill changed since it was read (``expected_version`` did not match)."""
+
+
+class SecurityError(CodeModeError):
+    """Base of the multi-tenant security controls' refusals."""
+
+
+class PermissionDenied(SecurityError, PermissionError):
+    """A call was refused: missing scopes, another tenant's data, or a bad token."""
+
+
+class ScopeDenied(PermissionDenied):
+    """The caller lacks a scope the tool (or a tool the skill calls) declares."""
+
+
+class TenantMismatch(PermissionDenied):
+    """An operation named one tenant while acting on another tenant's store."""
+
+
+class TokenError(PermissionDenied):
+    """An execution token was missing, malformed, tampered with or for another run."""
+
+
+class TokenExpired(TokenError):
+    """An execution token outlived its time to live."""
+
+
+class RateLimited(SecurityError):
+    """A user or tenant ran out of its rate budget; ``retry_after_s`` says when to retry."""
+
+    def __init__(self, message: str, retry_after_s: float, key: str = "") -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.key = key

@@ -17,6 +17,7 @@ from .codemode import EXECUTE_TOOL_NAME, CodeMode, ExecutePythonInput, create_co
 from .models.base import Message, Model
 from .registry import ToolRegistry
 from .sandbox.driver import Driver
+from .security.context import ExecutionContext
 from .skills.calls import CallContext
 from .skills.manager import SkillManager
 from .skills.model import Skill
@@ -80,6 +81,7 @@ async def code_mode_with_skills(
     embedder: Any = "default",
     cheap_model: Model | None = None,
     context: CallContext | None = None,
+    identity: ExecutionContext | None = None,
     timeout_s: float = 30.0,
     memory_mb: int = 256,
     expose_tools: bool = False,
@@ -90,8 +92,12 @@ async def code_mode_with_skills(
     ``SkillSelector`` to reuse (its index stays warm across requests); otherwise one is
     made with ``embedder`` (default: the bundled all-MiniLM-L6-v2; ``None`` for no
     selection, in which case no skill is listed but all remain callable) and
-    ``cheap_model``.
+    ``cheap_model``. ``identity``: the tenant, user and scopes the request acts for (its
+    tenant is the store's tenant; every execution, tool call and storage operation of the
+    session is checked against it).
     """
+    if identity is not None and tenant == "default":
+        tenant = identity.tenant
     if isinstance(storage, str):
         from .storage import open_storage
 
@@ -99,13 +105,13 @@ async def code_mode_with_skills(
     owns = "nothing" if code_mode else "code_mode" if driver else "everything"
     cm = code_mode or create_code_mode(tools, driver=driver, timeout_s=timeout_s,
                                        memory_mb=memory_mb)  # fmt: skip
-    ctx = context or CallContext()
+    ctx = context or CallContext(identity=identity)
     if embedder == "default":
         from .selection import SentenceTransformerEmbedder
 
         embedder = SentenceTransformerEmbedder() if selector is None else selector.embedder
     manager = SkillManager(storage, cm, trust_strategy=trust_strategy, policy=policy,
-                           context=ctx, embedder=embedder)  # fmt: skip
+                           context=ctx, embedder=embedder, identity=identity)  # fmt: skip
     if selector is None and embedder is not None:
         from .selection import SkillSelector
 

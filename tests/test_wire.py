@@ -21,14 +21,27 @@ def test_run_request_round_trip() -> None:
     assert request == {
         "code": code, "memory_mb": 128, "cpu_s": 7, "limits": (10, 20, 30), "restricted": True,
         "tools": ["add", "get_weather"], "skills": [],
-        "globals": {"input": {"x": "ü"}},
+        "globals": {"input": {"x": "ü"}}, "token": None,
     }  # fmt: skip
+    signed = wire.run_message("return 1", tools=[], skills=[], limits=(1, 1, 1), memory_mb=1,
+                              cpu_s=1, restricted=True, globals_=None, token="aB-_.c9")  # fmt: skip
+    assert wire.parse_run(signed)[0]["token"] == "aB-_.c9"  # type: ignore[index]
 
 
 def test_run_request_refuses_names_that_would_break_the_framing() -> None:
     with pytest.raises(ValueError):
         wire.run_message("return 1", tools=["a b"], skills=[], limits=(1, 1, 1), memory_mb=1,
                          cpu_s=1, restricted=True, globals_=None)  # fmt: skip
+    with pytest.raises(ValueError):
+        wire.run_message("return 1", tools=[], skills=[], limits=(1, 1, 1), memory_mb=1,
+                         cpu_s=1, restricted=True, globals_=None, token="a b")  # fmt: skip
+
+
+def test_call_line_carries_the_token_only_when_there_is_one() -> None:
+    plain = wire.decode(wire.call_line(3, "tools", "add", {"a": 1})[:-1])
+    assert "token" not in plain and plain["args"] == {"a": 1}
+    signed = wire.decode(wire.call_line(3, "tools", "add", {"a": 1}, "x.y.z")[:-1])
+    assert signed["token"] == "x.y.z" and signed["id"] == 3
 
 
 @pytest.mark.parametrize("line", [

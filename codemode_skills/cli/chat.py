@@ -26,10 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", default="default")
     parser.add_argument("--model", help="model name (default: gpt-4o-mini / claude-3-5-haiku)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server, e.g. Ollama's /v1")
-    parser.add_argument("--local-model", metavar="PATH",
-                        help="a GGUF file run in-process (extra 'local': llama-cpp-python)")
-    parser.add_argument("--no-selection", action="store_true",
-                        help="skip embedding-based skill selection (all skills stay callable)")
+    parser.add_argument(
+        "--local-model",
+        metavar="PATH",
+        help="a GGUF file run in-process (extra 'local': llama-cpp-python)",
+    )
+    parser.add_argument(
+        "--no-selection",
+        action="store_true",
+        help="skip embedding-based skill selection (all skills stay callable)",
+    )
     parser.add_argument("--demo-tools", action="store_true",
                         help="give the model the demo's weather tools")  # fmt: skip
     parser.add_argument("--max-iterations", type=int, default=10)

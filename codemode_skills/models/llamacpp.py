@@ -82,8 +82,13 @@ class LlamaCppModel:
             if m.role == "tool":  # say which call this answers: small models lose track
                 c = by_id.get(m.tool_call_id or "")
                 what = f"{c.name}({json.dumps(c.arguments)})" if c else (m.name or "the tool")
-                out.append({"role": "user", "content": f"Result of {what}: {m.content}\n"
-                            'If this answers the question, reply {"answer": ...} now.'})
+                out.append(
+                    {
+                        "role": "user",
+                        "content": f"Result of {what}: {m.content}\n"
+                        'If this answers the question, reply {"answer": ...} now.',
+                    }
+                )
             elif m.role == "assistant" and m.tool_calls:
                 calls = [{"tool": c.name, "arguments": c.arguments} for c in m.tool_calls]
                 out.append({"role": "assistant", "content": json.dumps(calls[0])})

@@ -3,17 +3,28 @@
 Both drivers hand every ``tools.x(...)``/``skills.x(...)`` call of a program to a
 ``Bridge``. Whatever goes wrong on the host side comes back to the program as a
 ``BridgeError`` carrying only a type name and a host-path-free message.
+
+With an ``ExecutionContext`` the bridge authorizes each call before it runs: the
+execution token the call carries must verify (signature, expiry, this execution's request
+id) and grant the scopes the tool declares; refusals reach the program as
+``PermissionDenied`` and the audit log as ``refused``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import ToolError, ToolValidationError
+from ..errors import PermissionDenied, ScopeDenied, TokenError, ToolError, ToolValidationError
 from ..events import CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT, EventHub
+from ..security.audit import TOOL_CALL as AUDIT_TOOL_CALL
+from ..security.audit import Auditor
 from .runtime import scrub
+
+if TYPE_CHECKING:
+    from ..security.context import ExecutionContext
+    from ..security.tokens import TokenSigner
 
 
 class Callable_(Protocol):
@@ -40,6 +51,10 @@ class Bridge:
         skills: Mapping[str, Callable_] | None = None,
         events: EventHub | None = None,
         execution_id: str = "",
+        *,
+        context: ExecutionContext | None = None,
+        signer: TokenSigner | None = None,
+        auditor: Auditor | None = None,
     ) -> None:
         # ``skills`` may be a live mapping (``SkillManager``'s): it is consulted per call,
         # so a skill registered during the run resolves.
@@ -49,6 +64,18 @@ class Bridge:
         }
         self.events = events or EventHub()
         self.execution_id = execution_id
+        self.context = context
+        self.auditor = auditor or Auditor(None)
+        # the token this execution's calls must carry (None: nothing to verify)
+        self.signer = signer if context is not None else None
+        self.token = signer.issue(context) if self.signer is not None and context else None
+        self._verified: tuple[str, dict[str, Any]] | None = None
+        self._checks = (
+            self.signer is not None
+            or context is not None
+            or bool(self.auditor)
+            or any(getattr(t, "scopes", None) for t in self._targets["tools"].values())
+        )
 
     @property
     def tool_names(self) -> list[str]:
@@ -66,26 +93,68 @@ class Bridge:
         target = self._targets.get(kind, {}).get(name)
         return bool(getattr(target, "inline", False))
 
-    def call_inline(self, kind: str, name: str, args: dict[str, Any]) -> Any:
+    def call_inline(
+        self, kind: str, name: str, args: dict[str, Any], token: str | None = None
+    ) -> Any:
         """``call`` for targets where ``can_inline`` is true."""
         target = self._targets[kind][name]
         started = self._started(kind, name, args)
+        if self._checks:
+            self._check(kind, name, target, token, started, args)
         try:
             value = target.invoke_inline(args)  # type: ignore[attr-defined]
         except Exception as exc:
-            raise self._failed(kind, name, exc, started) from None
-        return self._finished(kind, name, value, started)
+            raise self._failed(kind, name, exc, started, args) from None
+        return self._finished(kind, name, value, started, args)
 
-    async def call(self, kind: str, name: str, args: dict[str, Any]) -> Any:
+    async def call(
+        self, kind: str, name: str, args: dict[str, Any], token: str | None = None
+    ) -> Any:
+        """Run one call of the program. ``token``: what the call carried (a driver whose
+        sandbox is in this process passes ``self.token``)."""
         target = self._targets.get(kind, {}).get(name)
         if target is None:
             raise BridgeError("ToolError", f"there is no {kind[:-1]} named {name!r}")
         started = self._started(kind, name, args)
+        if self._checks:
+            self._check(kind, name, target, token, started, args)
         try:
             value = await target.invoke(args)
         except Exception as exc:
-            raise self._failed(kind, name, exc, started) from None
-        return self._finished(kind, name, value, started)
+            raise self._failed(kind, name, exc, started, args) from None
+        return self._finished(kind, name, value, started, args)
+
+    def _check(self, kind: str, name: str, target: Callable_, token: str | None,
+               started: float, args: dict[str, Any]) -> None:  # fmt: skip
+        try:
+            self._authorize(kind, target, token)
+        except PermissionDenied as exc:
+            if self.auditor and kind != "tools":  # (tools are audited by _failed)
+                self._audit(name, "refused", started, args, kind=kind,
+                            error=f"PermissionDenied: {exc}")  # fmt: skip
+            raise self._failed(kind, name, exc, started, args) from None
+
+    def _authorize(self, kind: str, target: Callable_, token: str | None) -> None:
+        """Raise ``PermissionDenied`` unless the call's token and scopes allow it."""
+        context = self.context
+        if self.signer is not None and context is not None:
+            if token is None:
+                raise TokenError("the call carries no execution token")
+            if self._verified is not None and self._verified[0] == token:
+                claims = self._verified[1]  # same bytes, same signature: checked already
+            else:
+                claims = self.signer.claims(token)
+                self._verified = (token, claims)
+            self.signer.check_expiry(claims)
+            if claims.get("jti") != context.request_id:
+                raise TokenError("the execution token belongs to another execution")
+            granted = frozenset(str(claims.get("scope") or "").split())
+        else:
+            granted = context.scopes if context is not None else frozenset()
+        needed: frozenset[str] = getattr(target, "scopes", frozenset())
+        if kind == "tools" and needed and not needed <= granted:
+            missing = ", ".join(sorted(needed - granted))
+            raise ScopeDenied(f"{target.name}() needs scope(s) {missing}")
 
     def _started(self, kind: str, name: str, args: dict[str, Any]) -> float:
         # Skill calls report themselves (code_mode:skill_*), on every path they run by.
@@ -95,7 +164,11 @@ class Bridge:
             )
         return time.perf_counter()
 
-    def _finished(self, kind: str, name: str, value: Any, started: float) -> Any:
+    def _finished(
+        self, kind: str, name: str, value: Any, started: float, args: dict[str, Any]
+    ) -> Any:
+        if self.auditor and kind == "tools":
+            self._audit(name, "ok", started, args)
         if self.events.active and kind == "tools":
             self.events.emit(
                 TOOL_RESULT,
@@ -106,16 +179,34 @@ class Bridge:
             )
         return value
 
-    def _failed(self, kind: str, name: str, exc: Exception, started: float) -> BridgeError:
+    def _failed(
+        self, kind: str, name: str, exc: Exception, started: float, args: dict[str, Any]
+    ) -> BridgeError:
         """Shape any failure of a target as the BridgeError the program will see."""
-        if isinstance(exc, ToolValidationError):
+        if isinstance(exc, PermissionDenied):
+            type_, message = "PermissionDenied", str(exc)
+        elif isinstance(exc, ToolValidationError):
             type_, message = "ToolValidationError", str(exc)
         elif isinstance(exc, ToolError):
             type_, message = "ToolError", str(exc)
         else:  # a target outside our Tool class
             type_, message = "ToolError", f"{name}() failed: {type(exc).__name__}: {exc}"
         self._error(kind, name, type_, message, started)
+        if self.auditor and kind == "tools":
+            outcome = "refused" if type_ == "PermissionDenied" else "error"
+            self._audit(name, outcome, started, args, error=f"{type_}: {message}"[:500])
         return BridgeError(type_, scrub(message))
+
+    def _audit(self, name: str, outcome: Any, started: float, args: dict[str, Any],
+               **detail: Any) -> None:  # fmt: skip
+        target = self._targets["tools"].get(name) if detail.get("kind") is None else None
+        redaction = getattr(target, "redaction", None)
+        self.auditor.record(
+            AUDIT_TOOL_CALL, context=self.context, outcome=outcome, target=name,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            execution_id=self.execution_id,
+            args=redaction.apply(args) if redaction is not None else sorted(args), **detail,
+        )  # fmt: skip
 
     def _error(self, kind: str, name: str, type_: str, message: str, started: float) -> None:
         if kind != "tools":

@@ -59,6 +59,7 @@ class Conversation:
             cpu_s=cpu_s,
             restricted=self.restricted,
             globals_=self.request.globals,
+            token=self.request.bridge.token,
         ))  # fmt: skip
         self.link.spin(self.link.spin_s * START_SPIN_FACTOR, yield_cpu=True)
 
@@ -106,20 +107,26 @@ class Conversation:
             raise wire.WireError(f"unknown call kind {kind!r}")
         name = wire.field(message, "name", str)
         args = wire.field(message, "args", dict)
+        token = message.get("token")
+        if token is not None and not isinstance(token, str):
+            raise wire.WireError("message field 'token' has the wrong type")
         bridge = self.request.bridge
         if bridge.can_inline(kind, name):
             try:
-                self._reply(call_id, True, bridge.call_inline(kind, name, args))
+                self._reply(call_id, True, bridge.call_inline(kind, name, args, token))
             except BridgeError as exc:
                 self._reply(call_id, False, {"type": exc.type, "message": exc.message})
             return
-        task = asyncio.get_running_loop().create_task(self._serve(call_id, kind, name, args))
+        serve = self._serve(call_id, kind, name, args, token)
+        task = asyncio.get_running_loop().create_task(serve)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _serve(self, call_id: int, kind: str, name: str, args: dict[str, Any]) -> None:
+    async def _serve(
+        self, call_id: int, kind: str, name: str, args: dict[str, Any], token: str | None
+    ) -> None:
         try:
-            value = await self.request.bridge.call(kind, name, args)
+            value = await self.request.bridge.call(kind, name, args, token)
         except BridgeError as exc:
             self._reply(call_id, False, {"type": exc.type, "message": exc.message})
         else:

@@ -24,7 +24,7 @@ from .bridge import BridgeError
 from .driver import ExecutionRequest, failure, make_result
 from .policy.modules import ModuleRegistry
 from .result import ExecutionResult
-from .runtime import ProgramRun, SandboxLimit, ToolError, ToolValidationError
+from .runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError
 
 
 class _Stop(SandboxLimit):
@@ -92,12 +92,14 @@ class InProcessDriver:
                 raise TypeError(
                     f"arguments to {kind}.{name}() must be JSON values: {exc}"
                 ) from None
-            future = asyncio.run_coroutine_threadsafe(bridge.call(kind, name, args), host)
+            # in-process: the host's own token (the bridge still verifies it per call)
+            call = bridge.call(kind, name, args, bridge.token)
+            future = asyncio.run_coroutine_threadsafe(call, host)
             in_flight.add(future)
             try:
                 value = await asyncio.wrap_future(future)
             except BridgeError as exc:
-                cls = ToolValidationError if exc.type == "ToolValidationError" else ToolError
+                cls = CALL_ERRORS.get(exc.type, ToolError)
                 raise cls(exc.message) from None
             finally:
                 in_flight.discard(future)

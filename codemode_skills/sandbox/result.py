@@ -15,6 +15,8 @@ ERROR_TYPES = (
     "MemoryLimitExceeded",
     "ToolError",
     "ToolValidationError",
+    "PermissionDenied",
+    "RateLimited",
     "OutputLimitExceeded",
     "ToolCallLimitExceeded",
     "ResultNotSerializable",

@@ -32,7 +32,6 @@ from .wire import POSITIONAL
 CallFn = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
 
 
-
 @dataclass(frozen=True)
 class RunLimits:
     """Caps applied inside the program (the OS limits are applied by the driver)."""
@@ -48,6 +47,18 @@ class ToolError(Exception):
 
 class ToolValidationError(ToolError):
     """A tool's input or output did not match its schema."""
+
+
+class PermissionDenied(ToolError):
+    """The host refused the call: a missing scope, or an invalid execution token."""
+
+
+#: Error types the host may answer a call with, as the program's exception classes.
+CALL_ERRORS: dict[str, type[ToolError]] = {
+    "ToolError": ToolError,
+    "ToolValidationError": ToolValidationError,
+    "PermissionDenied": PermissionDenied,
+}
 
 
 class SandboxLimit(BaseException):
@@ -208,7 +219,7 @@ class ProgramRun:
     # -- running -----------------------------------------------------------------------
     def build_globals(self) -> dict[str, Any]:
         self.registry.console = self.print
-        extra = {"ToolError": ToolError, "ToolValidationError": ToolValidationError}
+        extra = dict(CALL_ERRORS)
         if self.restricted:
             builtins = make_builtins(
                 importer=self.registry.importer(), print_fn=self.print, extra=extra

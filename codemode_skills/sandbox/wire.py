@@ -35,10 +35,14 @@ def encode(message: dict[str, Any]) -> bytes:
     return ENCODER.encode(message).encode("utf-8") + b"\n"
 
 
-def call_line(call_id: int, kind: str, name: str, args: dict[str, Any]) -> bytes:
-    """A worker's call message (``kind`` and ``name`` are identifiers, safe verbatim)."""
+def call_line(
+    call_id: int, kind: str, name: str, args: dict[str, Any], token: str | None = None
+) -> bytes:
+    """A worker's call message (``kind``, ``name`` and the token are identifiers or
+    base64url, safe verbatim). The token is the execution's, sent back with every call."""
+    auth = f', "token": "{token}"' if token else ""
     return (
-        f'{{"op": "call", "id": {call_id}, "kind": "{kind}", "name": "{name}", '
+        f'{{"op": "call", "id": {call_id}, "kind": "{kind}", "name": "{name}"{auth}, '
         f'"args": {ENCODER.encode(args)}}}\n'
     ).encode()
 
@@ -52,6 +56,7 @@ def ok_line(call_id: int, value: Any, cpu: int = -1) -> bytes:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TOKEN = re.compile(r"[A-Za-z0-9_.\-]{1,8192}\Z")
 
 
 def run_message(
@@ -64,6 +69,7 @@ def run_message(
     cpu_s: int,
     restricted: bool,
     globals_: dict[str, Any] | None,
+    token: str | None = None,
 ) -> bytes:
     """The host's run request: one line of numbers and names, then the code and the
     globals as raw bytes. It travels host -> worker only (the worker trusts its host), and
@@ -72,11 +78,13 @@ def run_message(
     for name in (*tools, *skills):
         if not _IDENTIFIER.match(name):
             raise ValueError(f"not a tool or skill name: {name!r}")
+    if token is not None and not _TOKEN.match(token):
+        raise ValueError("an execution token must be base64url text")
     body = code.encode("utf-8")
     extra = ENCODER.encode(globals_).encode("utf-8") if globals_ else b""
     head = " ".join(map(str, (
         "run", len(body), len(extra), memory_mb, cpu_s, *limits, int(restricted),
-        ",".join(tools) or "-", ",".join(skills) or "-",
+        ",".join(tools) or "-", ",".join(skills) or "-", token or "-",
     )))  # fmt: skip
     return head.encode() + b"\n" + body + extra
 
@@ -87,7 +95,7 @@ def parse_run(buffer: bytes) -> tuple[dict[str, Any], bytes] | None:
     if end < 0:
         return None
     fields = buffer[:end].split(b" ")
-    if len(fields) != 11 or fields[0] != b"run":
+    if len(fields) != 12 or fields[0] != b"run":
         raise WireError("malformed run request")
     code_len, extra_len = int(fields[1]), int(fields[2])
     start = end + 1
@@ -104,6 +112,7 @@ def parse_run(buffer: bytes) -> tuple[dict[str, Any], bytes] | None:
         "tools": [] if fields[9] == b"-" else fields[9].decode().split(","),
         "skills": [] if fields[10] == b"-" else fields[10].decode().split(","),
         "globals": json.loads(extra) if extra else None,
+        "token": None if fields[11] == b"-" else fields[11].decode("ascii"),
     }
     return request, buffer[start + code_len + extra_len :]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import os_layers, wire
 from .policy.modules import ModuleRegistry
-from .runtime import ProgramRun, RunLimits, ToolError, ToolValidationError
+from .runtime import CALL_ERRORS, ProgramRun, RunLimits, ToolError
 
 _MB = 1024 * 1024
 _DEFAULT_LIMITS = RunLimits()
@@ -40,6 +40,7 @@ class _Channel:
         self.buffer = b""
         self.pending: dict[int, asyncio.Future[Any]] = {}
         self.ids = itertools.count(1)
+        self.token: str | None = None  # the execution's token, returned with every call
 
     def send(self, message: dict[str, Any]) -> None:
         self.sock.sendall(wire.encode(message))
@@ -110,7 +111,7 @@ class _Channel:
     async def call(self, kind: str, name: str, args: dict[str, Any]) -> Any:
         call_id = next(self.ids)
         try:
-            data = wire.call_line(call_id, kind, name, args)
+            data = wire.call_line(call_id, kind, name, args, self.token)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"arguments to {kind}.{name}() must be JSON values: {exc}") from None
         loop = asyncio.get_running_loop()
@@ -131,7 +132,7 @@ class _Channel:
         if reply.get("ok"):
             return reply.get("value")
         error = reply.get("error") or {}
-        cls = ToolValidationError if error.get("type") == "ToolValidationError" else ToolError
+        cls = CALL_ERRORS.get(str(error.get("type")), ToolError)
         raise cls(str(error.get("message", "the tool failed")))
 
 
@@ -190,6 +191,7 @@ def worker_main(
         loop.add_reader(sock.fileno(), channel.on_readable)
         channel.send({"op": "ready"})
         request = channel.read_request()
+        channel.token = request["token"]
         wanted = (request["memory_mb"], max(1, request["cpu_s"]))
         if wanted != preset:  # only ever lower: the host never sends more than the preset
             _apply_limits(memory_base, *wanted)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SkillError, ToolError
+from ..security.context import ExecutionContext
 
 if TYPE_CHECKING:
     from .manager import SkillManager
@@ -24,12 +25,15 @@ class CallContext:
     ``unattended``: no human is watching (scheduled jobs, autonomous agents); the trust
     policy may then refuse low-trust skills. ``allow_untrusted``: the caller explicitly
     accepts running skills below the policy's bar. ``caller``: recorded with each run.
+    ``identity``: the tenant/user/scopes/request the call acts for (nested skill runs and
+    their tool calls carry it along).
     """
 
     unattended: bool = False
     allow_untrusted: bool = False
     caller: str | None = None
     stack: tuple[str, ...] = ()
+    identity: ExecutionContext | None = None
 
     def enter(self, name: str) -> CallContext:
         return replace(self, stack=(*self.stack, name))

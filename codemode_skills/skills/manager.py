@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
@@ -18,28 +19,25 @@ from pydantic import ValidationError
 from ..codemode import CodeMode, create_code_mode
 from ..errors import (
     SkillCallError,
-    SkillConflict,
     SkillExists,
     SkillNotFound,
     SkillValidationError,
+    TenantMismatch,
     ToolError,
     ToolValidationError,
 )
-from ..events import (
-    SKILL_CALL,
-    SKILL_ERROR,
-    SKILL_REGISTERED,
-    SKILL_RESULT,
-    SKILL_REVIEW_REQUESTED,
-    SKILL_TRUST_CHANGED,
-    SKILL_UPDATED,
-)
+from ..events import SKILL_CALL, SKILL_ERROR, SKILL_REGISTERED, SKILL_RESULT, SKILL_UPDATED
 from ..sandbox.result import ExecutionResult
+from ..security.audit import SKILL_CALL as AUDIT_SKILL_CALL
+from ..security.audit import SKILL_CHANGE, Auditor
+from ..security.context import ExecutionContext, current_context, use_context
 from ..tools.schema import SchemaValidator
 from ..tools.tool import bind_positional, format_validation_error
-from ..trust import DefaultTrustStrategy, TrustLevel, TrustPolicy, TrustStrategy
+from ..trust import DefaultTrustStrategy, TrustPolicy, TrustStrategy
 from .calls import CallContext, LiveSkills
-from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillStatus, SkillVersion
+from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillVersion
+from .reviews import TrustMixin
+from .scopes import ScopeMixin
 from .validation import called_skills, content_problems
 
 if TYPE_CHECKING:
@@ -55,12 +53,18 @@ def _error_text(result: ExecutionResult) -> str:
     return f"{err.type}: {err.message}" + (f" (line {err.line})" if err.line else "")
 
 
-class SkillManager:
+class SkillManager(TrustMixin, ScopeMixin):
     """Skills of one tenant: register, find, run, and let trust follow the results.
 
     ``SkillManager(open_storage("sqlite:///skills.db", tenant="acme"), code_mode)``.
     ``code_mode`` runs the skills' code (with its tools available to them); without one a
     tool-less ``create_code_mode()`` is made and closed with the manager.
+
+    Every operation acts for an ``ExecutionContext``: the ``identity`` given to a call's
+    ``CallContext``, else the one set by ``use_context``, else the manager's ``identity``.
+    A context of another tenant is refused (``TenantMismatch``) before storage is touched;
+    skill runs need the scopes of the tools the skill calls. ``audit`` (default: the code
+    mode's) records skill changes, runs, trust changes and review decisions.
     """
 
     def __init__(
@@ -74,6 +78,8 @@ class SkillManager:
         timeout_s: float | None = None,
         context: CallContext | None = None,
         embedder: Any = None,
+        identity: ExecutionContext | None = None,
+        audit: Any = None,
     ) -> None:
         if max_depth < 1:
             raise ValueError("max_depth must be at least 1")
@@ -87,13 +93,36 @@ class SkillManager:
         self.context = context or CallContext()
         self.embedder = embedder  # an Embedder: vectors are stored at registration/update
         self.events = self.code_mode.events
+        self.identity = identity
+        if identity is not None:
+            identity.check_tenant(self.tenant)
+        self.auditor = Auditor(audit) if audit is not None else self.code_mode.auditor
 
     @property
     def tenant(self) -> str:
         return self.storage.tenant
 
+    def _identity(self, context: CallContext | None = None) -> ExecutionContext | None:
+        """Who acts: the call's identity, else the current context, else the manager's."""
+        if context is not None and context.identity is not None:
+            return context.identity
+        return current_context() or self.identity
+
+    def _guard(self, context: CallContext | None = None) -> ExecutionContext | None:
+        """Refuse (and audit) an identity of another tenant before any storage access."""
+        identity = self._identity(context)
+        if identity is not None and identity.tenant != self.tenant:
+            self.auditor.record("storage", context=identity, outcome="refused",
+                                error="TenantMismatch", store_tenant=self.tenant)  # fmt: skip
+            raise TenantMismatch(
+                f"tenant {identity.tenant!r} may not act on another tenant's skills"
+            )
+        return identity
+
     async def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Storage calls block (SQL, files, network): run them off the event loop."""
+        """Storage calls block (SQL, files, network): run them off the event loop. Every
+        storage operation passes the tenant guard here first."""
+        self._guard()
         return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
 
     def _exists(self, name: str) -> bool:
@@ -177,6 +206,7 @@ class SkillManager:
         await self._embed(skill)
         self.events.emit(SKILL_REGISTERED, tenant=self.tenant, name=skill.name,
                          version=skill.version, author=author, trust=skill.trust.value)  # fmt: skip
+        self._audit_change(skill, "registered", author)
         return skill
 
     async def update(
@@ -204,27 +234,28 @@ class SkillManager:
         skill = await self._io(self.storage.update, name, changes, author=author, note=note,
                                trust=self.strategy.initial,
                                expected_version=expected_version)  # fmt: skip
-        await self._changed(current, skill, note or "new version")
+        await self._changed(current, skill, note or "new version", author)
         return skill
 
     async def rollback(self, name: str, version: int, *, author: str | None = None) -> Skill:
         current = await self.get(name)
         skill = await self._io(self.storage.rollback, name, version, author=author,
                                trust=self.strategy.initial)  # fmt: skip
-        await self._changed(current, skill, f"rollback to v{version}")
+        await self._changed(current, skill, f"rollback to v{version}", author)
         return skill
 
-    async def _changed(self, before: Skill, after: Skill, note: str) -> None:
+    async def _changed(self, before: Skill, after: Skill, note: str, author: str | None) -> None:
         await self._embed(after)
         self.events.emit(SKILL_UPDATED, tenant=self.tenant, name=after.name,
                          version=after.version, note=note)  # fmt: skip
+        self._audit_change(after, note, author)
         if after.trust != before.trust:
             self._trust_event(after.name, before.trust, after.trust, "new version")
 
-    def _trust_event(self, name: str, old: TrustLevel, new: TrustLevel, reason: str,
-                     **extra: Any) -> None:  # fmt: skip
-        self.events.emit(SKILL_TRUST_CHANGED, tenant=self.tenant, name=name,
-                         old=old.value, new=new.value, reason=reason, **extra)  # fmt: skip
+    def _audit_change(self, skill: Skill, change: str, author: str | None) -> None:
+        self.auditor.record(SKILL_CHANGE, context=self._identity(), tenant=self.tenant,
+                            target=skill.name, change=change, version=skill.version,
+                            author=author)  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------
     async def get(self, name: str) -> Skill:
@@ -243,16 +274,27 @@ class SkillManager:
         return await self._io(self.storage.get_version, name, version)
 
     async def delete(self, name: str) -> bool:
-        return await self._io(self.storage.delete, name)
+        deleted = await self._io(self.storage.delete, name)
+        if deleted:
+            self.auditor.record(SKILL_CHANGE, context=self._identity(), tenant=self.tenant,
+                                target=name, change="deleted")  # fmt: skip
+        return deleted
 
     # -- running -------------------------------------------------------------------------
+    def _acting(self, context: CallContext | None) -> CallContext:
+        """``context`` (or the manager's) with its identity resolved and tenant-checked."""
+        ctx = context or self.context
+        identity = self._guard(ctx)
+        return ctx if identity is ctx.identity else replace(ctx, identity=identity)
+
     async def _execute(
         self, code: str, context: CallContext, globals_: dict[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> ExecutionResult:  # fmt: skip
+        context = self._acting(context)
         return await self.code_mode.execute(
             code, skills=LiveSkills(self, context), globals=globals_,
-            timeout_s=timeout_s or self.timeout_s,
+            timeout_s=timeout_s or self.timeout_s, context=context.identity,
         )  # fmt: skip
 
     async def execute(
@@ -268,9 +310,14 @@ class SkillManager:
         """Run skill ``name`` on ``args``; return its result or raise.
 
         ``SkillNotFound``, ``SkillNotAllowed`` (trust policy), ``SkillCallError`` (cycle or
-        depth) and ``ToolValidationError`` (bad input) are raised before anything runs and
-        are not counted as runs; a failing run raises ``ToolError`` and is counted."""
-        ctx = context or self.context
+        depth), ``ScopeDenied`` (a tool it calls needs a scope the caller lacks) and
+        ``ToolValidationError`` (bad input) are raised before anything runs and are not
+        counted as runs; a failing run raises ``ToolError`` and is counted."""
+        ctx = self._acting(context)
+        with use_context(ctx.identity):  # storage operations below act for this identity
+            return await self._call(name, args, ctx)
+
+    async def _call(self, name: str, args: Mapping[str, Any] | None, ctx: CallContext) -> Any:
         if name in ctx.stack:
             raise SkillCallError(f"skill call cycle: {ctx.chain(name)}")
         if len(ctx.stack) >= self.max_depth:
@@ -278,6 +325,7 @@ class SkillManager:
         skill = await self.get(name)
         self.policy.check_run(skill, unattended=ctx.unattended,
                               allow_untrusted=ctx.allow_untrusted)  # fmt: skip
+        await self.check_scopes(skill, ctx.identity)
         params = list(skill.input_schema.get("properties", {}))
         args = bind_positional(name, dict(args or {}), params)
         problems = SchemaValidator(skill.input_schema).problems(args)
@@ -295,6 +343,10 @@ class SkillManager:
                 error = f"OutputValidationError: result does not match output_schema: {problems}"
         run = RunRecord(success=error is None, duration_ms=result.duration_ms, error=error,
                         version=skill.version, caller=ctx.caller)  # fmt: skip
+        self.auditor.record(AUDIT_SKILL_CALL, context=ctx.identity, tenant=self.tenant,
+                            target=name, outcome="ok" if error is None else "error",
+                            duration_ms=round(result.duration_ms, 3), version=skill.version,
+                            depth=depth, error=error)  # fmt: skip
         after = await self._io(self.storage.record_execution, name, run)
         await self._evaluate(after, run)
         if error is not None:
@@ -305,62 +357,6 @@ class SkillManager:
             self.events.emit(SKILL_RESULT, tenant=self.tenant, name=name, depth=depth,
                              duration_ms=result.duration_ms, logs=result.logs)  # fmt: skip
         return result.result
-
-    # -- trust ---------------------------------------------------------------------------
-    async def _evaluate(self, skill: Skill, run: RunRecord) -> None:
-        """Apply the strategy's verdict after a run (compare-and-set: concurrent runs or
-        an edit in between never make a stale verdict stick)."""
-        if skill.version != run.version:
-            return
-        current = skill.trust
-        target = self.strategy.evaluate(skill.stats, current)
-        if target == current:
-            return
-        status = None
-        if target is TrustLevel.TRUSTED and self.policy.require_review:
-            if skill.status is SkillStatus.ACTIVE:
-                held = await self._io(
-                    self.storage.set_state, skill.name, status=SkillStatus.PENDING_REVIEW,
-                    expect_status=SkillStatus.ACTIVE, expect_version=skill.version,
-                )  # fmt: skip
-                if held is not None:
-                    self.events.emit(SKILL_REVIEW_REQUESTED, tenant=self.tenant,
-                                     name=skill.name, version=skill.version)  # fmt: skip
-            target = max(current, TrustLevel.PROVISIONAL)  # only the last step waits
-            if target == current:
-                return
-        elif target < current and skill.status is SkillStatus.PENDING_REVIEW:
-            status = SkillStatus.ACTIVE  # the case for promotion no longer holds
-        changed = await self._io(
-            self.storage.set_state, skill.name, trust=target, status=status,
-            expect_trust=current, expect_version=skill.version,
-        )  # fmt: skip
-        if changed is not None:
-            reason = "promoted" if target > current else "demoted"
-            self._trust_event(skill.name, current, target, reason)
-
-    async def pending_reviews(self) -> list[Skill]:
-        return await self.list(status=SkillStatus.PENDING_REVIEW)
-
-    async def approve(self, name: str, *, reviewer: str) -> Skill:
-        """Grant the promotion to ``trusted`` a skill is waiting for."""
-        before = await self.get(name)
-        skill = await self._io(
-            self.storage.set_state, name, status=SkillStatus.ACTIVE, trust=TrustLevel.TRUSTED,
-            expect_status=SkillStatus.PENDING_REVIEW, expect_version=before.version,
-        )  # fmt: skip
-        if skill is None:
-            raise SkillConflict(f"skill {name!r} is not waiting for review")
-        self._trust_event(name, before.trust, skill.trust, "approved", reviewer=reviewer)
-        return skill
-
-    async def reject(self, name: str, *, reviewer: str, reason: str | None = None) -> Skill:
-        """Refuse a skill: it stays stored (for the record) but never runs again."""
-        skill = await self._io(self.storage.set_state, name, status=SkillStatus.REJECTED)
-        assert skill is not None  # no expectation given: only SkillNotFound can stop it
-        self.events.emit(SKILL_UPDATED, tenant=self.tenant, name=name, version=skill.version,
-                         note="rejected", reviewer=reviewer, reason=reason)  # fmt: skip
-        return skill
 
     # -- model-facing tools --------------------------------------------------------------
     def management_tools(self) -> list[Any]:

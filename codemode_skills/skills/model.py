@@ -262,9 +262,7 @@ def next_version(
     pending review is void. An edit of the description, hints or tags keeps them. A
     rejected skill stays rejected until an administrator looks again.
     """
-    behaviour = any(
-        f in content and content[f] != getattr(skill, f) for f in BEHAVIOUR_FIELDS
-    )
+    behaviour = any(f in content and content[f] != getattr(skill, f) for f in BEHAVIOUR_FIELDS)
     update: dict[str, Any] = {
         **content,
         "version": skill.version + 1,

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .manager import SkillManager
 
 
-
 class RegisterSkillInput(SkillSpec):
     """``register_skill``'s input: a ``SkillSpec`` (one source of the fields) plus an
     example to test-run."""

@@ -33,6 +33,15 @@ RESERVED = frozenset(
 
 def called_skills(code: str) -> set[str]:
     """Names used as ``skills.<name>`` in ``code`` (its real dependencies)."""
+    return called_names(code, "skills")
+
+
+def called_tools(code: str) -> set[str]:
+    """Names used as ``tools.<name>`` in ``code`` (whose scopes a skill inherits)."""
+    return called_names(code, "tools")
+
+
+def called_names(code: str, namespace: str) -> set[str]:
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -42,7 +51,7 @@ def called_skills(code: str) -> set[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
-        and node.value.id == "skills"
+        and node.value.id == namespace
     }
 
 

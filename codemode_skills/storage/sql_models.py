@@ -162,3 +162,21 @@ class RunRow(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     caller: Mapped[str | None] = mapped_column(String(256), nullable=True)
+
+
+class AuditRow(Base):
+    """One audit record (``codemode_skills.security.audit``); created with the schema."""
+
+    __tablename__ = "cms_audit"
+    __table_args__ = (Index("ix_cms_audit_tenant_id", "tenant", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    tenant: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    user: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    duration_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -12,13 +12,14 @@ import asyncio
 import inspect
 import keyword
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from ..errors import ToolDefinitionError, ToolError, ToolValidationError
 from ..sandbox.wire import POSITIONAL
+from ..security.audit import Redaction
 from .docstrings import parse_docstring
 from .schema import SchemaValidator, schema_problems
 
@@ -76,7 +77,10 @@ class Tool:
     output_model=Out, fn=f)`` where ``f(args: In)`` returns ``Out`` (or a dict), or from a
     typed function through ``@tool``, or from raw JSON Schemas with
     ``Tool.from_schema(...)``. ``blocking=True`` runs a sync function in a thread so it
-    cannot stall other concurrent calls.
+    cannot stall other concurrent calls. ``scopes``: what a caller's ``ExecutionContext``
+    must grant for a call to run (skills calling the tool inherit them). ``audit``: how its
+    inputs appear in the audit log (``"values"`` with secrets redacted, ``"keys"``,
+    ``"none"``, or a ``Redaction``).
     """
 
     def __init__(
@@ -89,8 +93,14 @@ class Tool:
         output_model: Any = None,
         blocking: bool = False,
         pass_model: bool = True,
+        scopes: Iterable[str] = (),
+        audit: Redaction | str | None = None,
     ) -> None:
         self.name = validate_tool_name(name)
+        if isinstance(scopes, str):
+            raise ToolDefinitionError(f"tool {name}: scopes must be a collection of strings")
+        self.scopes: frozenset[str] = frozenset(scopes)
+        self.redaction = Redaction.of(audit)
         if not isinstance(input_model, type) or not issubclass(input_model, BaseModel):
             raise ToolDefinitionError(f"tool {name}: input_model must be a pydantic model class")
         self._schema_in: SchemaValidator | None = None
@@ -117,6 +127,8 @@ class Tool:
         fn: Callable[[dict[str, Any]], Any],
         input_schema: dict[str, Any],
         output_schema: dict[str, Any] | None = None,
+        scopes: Iterable[str] = (),
+        audit: Redaction | str | None = None,
     ) -> Tool:
         """A tool described by JSON Schemas (validated with ``jsonschema``); ``fn``
         receives the validated arguments as a dict."""
@@ -124,7 +136,8 @@ class Tool:
         problems += schema_problems(output_schema or {}, "output_schema")
         if problems:
             raise ToolDefinitionError(f"tool {name}: " + "; ".join(problems))
-        self = cls(name=name, description=description, fn=fn, input_model=_AnyInput)
+        self = cls(name=name, description=description, fn=fn, input_model=_AnyInput,
+                   scopes=scopes, audit=audit)  # fmt: skip
         self.input_schema = input_schema
         self.output_schema = output_schema or None
         self._schema_in = SchemaValidator(input_schema)
@@ -214,7 +227,6 @@ class Tool:
             ) from None
         return self._output.dump_python(checked, mode="json")
 
-
     def _encode_schema_output(self, value: Any) -> Any:
         try:
             encoded = TypeAdapter(Any).dump_python(value, mode="json")
@@ -255,6 +267,8 @@ def tool(
     name: str | None = None,
     description: str | None = None,
     blocking: bool = False,
+    scopes: Iterable[str] = (),
+    audit: Redaction | str | None = None,
 ) -> Any:
     """Turn a typed (sync or async) function into a ``Tool``.
 
@@ -279,6 +293,8 @@ def tool(
             output_model=output,
             blocking=blocking,
             pass_model=False,
+            scopes=scopes,
+            audit=audit,
         )
 
     return build(fn) if fn is not None else build

@@ -1,0 +1,91 @@
+"""``ExecutionContext``: who is acting, for which tenant, with which scopes, in which request.
+
+One context travels with an execution: the bridge checks every tool call against its
+scopes, skill calls carry it into the nested runs, ``SkillManager`` refuses any storage
+operation whose context names another tenant, and the audit log records it. Pass it
+explicitly (``execute(code, context=ctx)``) or set it for a block of work with
+``use_context(ctx)`` — e.g. around ``Agent.run`` — which every call below picks up.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..errors import ScopeDenied, TenantMismatch
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ExecutionContext(BaseModel):
+    """Immutable identity of one request: ``tenant``, ``user``, ``scopes``, ``request_id``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tenant: str
+    user: str | None = None
+    scopes: frozenset[str] = frozenset()
+    request_id: str = Field(default_factory=new_request_id)
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant(cls, value: str) -> str:
+        from ..skills.model import validate_tenant
+
+        return validate_tenant(value)
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        """The scopes of ``required`` this context lacks (sorted)."""
+        return sorted(set(required) - self.scopes)
+
+    def require(self, required: Iterable[str], what: str) -> None:
+        """Raise ``ScopeDenied`` unless every scope of ``required`` is granted."""
+        missing = self.missing(required)
+        if missing:
+            raise ScopeDenied(f"{what} needs scope(s) {', '.join(missing)}")
+
+    def check_tenant(self, tenant: str) -> None:
+        """Raise ``TenantMismatch`` when acting on ``tenant``'s data is not this context's."""
+        if tenant != self.tenant:
+            raise TenantMismatch(f"tenant {self.tenant!r} may not act on another tenant's skills")
+
+    def who(self) -> dict[str, str | None]:
+        """The fields an audit record or event carries."""
+        return {"tenant": self.tenant, "user": self.user, "request_id": self.request_id}
+
+
+_CURRENT: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
+    "codemode_skills_execution_context", default=None
+)
+
+
+def current_context() -> ExecutionContext | None:
+    """The context set by the innermost ``use_context`` block (None outside any)."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def use_context(context: ExecutionContext | None) -> Iterator[ExecutionContext | None]:
+    """Make ``context`` the current one for this block (and tasks started inside it);
+    ``None`` leaves the current one as it is."""
+    if context is None:
+        yield None
+        return
+    if not isinstance(context, ExecutionContext):
+        raise TypeError("use_context() takes an ExecutionContext")
+    token = _CURRENT.set(context)
+    try:
+        yield context
+    finally:
+        _CURRENT.reset(token)
+
+
+def resolve_context(explicit: ExecutionContext | None) -> ExecutionContext | None:
+    """The explicit context if given, else the current one."""
+    return explicit if explicit is not None else _CURRENT.get()
