@@ -1,5 +1,5 @@
 """``codemode-skills``: demo, chat / run a task with a model, exec a program file,
-isolation report, manage skills."""
+isolation report, manage skills, review promoted skills."""
 
 from __future__ import annotations
 
@@ -55,9 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     from . import skills_cmd
 
     skills_cmd.add_parser(sub)
+    from . import review_cmd
+
+    review_cmd.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "skills":
         return skills_cmd.run(args)
+    if args.command == "review":
+        return review_cmd.run(args)
     if args.command == "demo":
         from .demo import run_demo
 

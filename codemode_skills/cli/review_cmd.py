@@ -1,0 +1,218 @@
+"""``codemode-skills review ...``: the administrator's review of promoted skills.
+
+``list``, ``show``, ``diff``, ``approve``, ``reject``, ``demote`` act on one tenant of one
+store through ``ReviewService`` (the same checks as the web page); ``serve`` runs that web
+page. Exit codes: 0 done, 1 refused (not found, not pending, store failure), 2 bad usage.
+
+Decisions are audited. ``--audit URL`` names the log (``jsonl:///path``, a SQL URL,
+``none``); without it a SQL store (sqlite, postgresql) logs to its own ``cms_audit``
+table, so the history survives next to the skills, and other stores log nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import stat
+import sys
+from typing import Any
+
+from ..admin.review import (
+    ReviewConflict,
+    ReviewInputError,
+    ReviewNotFound,
+    ReviewService,
+    SkillRow,
+)
+from ..errors import CodeModeError
+from ..trust import TrustLevel
+
+OK, REFUSED, USAGE = 0, 1, 2
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("review", help="review promoted skills: list, show, diff, approve, "
+                       "reject, demote, or serve the review web page")  # fmt: skip
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--store", default="sqlite:///skills.db", help="storage URL")
+    store.add_argument("--audit", metavar="URL",
+                       help="audit log URL, or 'none' (default: a SQL store's own cms_audit "
+                            "table; no audit for other stores)")  # fmt: skip
+    one = argparse.ArgumentParser(add_help=False, parents=[store])
+    one.add_argument("--tenant", default="default")
+    named = argparse.ArgumentParser(add_help=False, parents=[one])
+    named.add_argument("name", help="skill name")
+    decider = argparse.ArgumentParser(add_help=False, parents=[named])
+    decider.add_argument("--reviewer", required=True, help="your name, recorded with the decision")
+    acts = p.add_subparsers(dest="action", required=True)
+    acts.add_parser("list", parents=[one], help="skills waiting for review, then all skills")
+    show = acts.add_parser("show", parents=[named], help="code, stats, last errors, history")
+    show.add_argument("--errors", type=int, default=10, help="how many failed runs to show")
+    diff = acts.add_parser("diff", parents=[named], help="unified diff between two versions")
+    diff.add_argument("--from", dest="from_version", type=int, help="default: the previous one")
+    diff.add_argument("--to", dest="to_version", type=int, help="default: the current version")
+    acts.add_parser("approve", parents=[decider], help="promote a pending skill to trusted")
+    reject = acts.add_parser("reject", parents=[decider], help="refuse a skill for good")
+    reject.add_argument("--reason", required=True, help="why (required)")
+    demote = acts.add_parser("demote", parents=[decider], help="lower a skill's trust")
+    demote.add_argument("--reason")
+    demote.add_argument("--to", choices=[t.value for t in TrustLevel],
+                        help="target level (default: one below the current)")  # fmt: skip
+    serve = acts.add_parser("serve", parents=[store], help="run the review web page")
+    serve.add_argument("--token", action="append", default=[], metavar="TOKEN:NAME:TENANTS",
+                       help="an admin token; tenants comma-separated or '*' (repeatable; "
+                            "prefer --token-file: arguments show in the process list)")  # fmt: skip
+    serve.add_argument("--token-file", metavar="PATH", help="one TOKEN:NAME:TENANTS per line")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--secure-cookies", action="store_true",
+                       help="mark the session cookie Secure (serve behind HTTPS)")  # fmt: skip
+
+
+def audit_url(store: str, audit: str | None) -> str | None:
+    """The audit log for ``store``: ``audit`` if given ('none' turns it off), else the
+    SQL store's own database, else none."""
+    if audit is not None:
+        return None if audit.strip().lower() in ("", "none") else audit
+    scheme = store.split("://", 1)[0].lower()
+    if scheme.startswith("postgres") and not scheme.startswith("postgresql"):
+        return "postgresql" + store[len("postgres") :]
+    return store if scheme.startswith(("sqlite", "postgresql")) else None
+
+
+def _row(r: SkillRow) -> str:
+    rate = f"{r.success_rate:6.1%}" if r.runs else "     -"
+    return (f"  {r.name:32} v{r.version:<3} {r.trust.value:11} {r.status.value:14} "
+            f"{r.runs:6} runs {rate}  {r.description[:60]}")  # fmt: skip
+
+
+def _when(value: Any) -> str:
+    return "-" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+async def _show(service: ReviewService, args: argparse.Namespace) -> None:
+    d = await service.detail(args.tenant, args.name, errors=args.errors)
+    s, st = d.skill, d.skill.stats
+    print(f"{s.name}  v{s.version}  {s.trust.value}  {s.status.value}")
+    print(s.description)
+    print(f"tags: {', '.join(s.tags) or '-'}   author: {s.author or '-'}   "
+          f"updated: {_when(s.updated_at)}")  # fmt: skip
+    recent = st.recent_success_rate
+    average = f"{d.average_ms:.1f} ms" if d.average_ms is not None else "-"
+    print(f"stats: {st.executions} runs, {st.success_rate:.1%} success, {st.failures} failures, "
+          f"last 20: {'-' if recent is None else f'{recent:.0%}'}, avg {average}, "
+          f"last used {_when(st.last_used_at)}")  # fmt: skip
+    print(f"\n--- code (v{s.version}) ---\n{s.code}\n---")
+    print(f"\nlast errors ({len(d.errors)}):")
+    for e in d.errors:
+        print(f"  {_when(e.at)}  v{e.version}  {e.error}" + (f"  [{e.caller}]" if e.caller else ""))
+    if not d.audit_enabled:
+        print("\nreview history: no audit log configured")
+        return
+    print(f"\nreview history ({len(d.history)}):")
+    for h in d.history:
+        reason = f"  reason: {h.reason}" if h.reason else ""
+        print(f"  {_when(h.at)}  {h.decision:10} by {h.reviewer or '-':12} v{h.version}{reason}")
+
+
+async def _act(service: ReviewService, args: argparse.Namespace) -> None:
+    action, tenant = args.action, args.tenant
+    if action == "list":
+        queue = await service.queue(tenant)
+        print(f"waiting for review ({len(queue.pending)}):")
+        for row in queue.pending:
+            print(_row(row))
+        print(f"all skills ({len(queue.skills)}):")
+        for row in queue.skills:
+            print(_row(row))
+    elif action == "show":
+        await _show(service, args)
+    elif action == "diff":
+        diff = await service.diff(tenant, args.name, args.from_version, args.to_version)
+        if diff.from_version is None:
+            print(f"v{diff.to_version} is the first version: nothing to compare with")
+        else:
+            print(diff.text or f"v{diff.from_version} and v{diff.to_version} have the same content")
+    else:
+        if action == "approve":
+            skill = await service.approve(tenant, args.name, args.reviewer)
+        elif action == "reject":
+            skill = await service.reject(tenant, args.name, args.reviewer, args.reason)
+        else:
+            skill = await service.demote(tenant, args.name, args.reviewer, args.reason, args.to)
+        done = {"approve": "approved", "reject": "rejected", "demote": "demoted"}[action]
+        print(f"{skill.name}: {done} by {args.reviewer}; now {skill.trust.value}, "
+              f"{skill.status.value}")  # fmt: skip
+
+
+async def _run(args: argparse.Namespace, audit: str | None) -> int:
+    try:
+        service = ReviewService(args.store, audit=audit)
+    except (ValueError, CodeModeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    async with service:
+        try:
+            await _act(service, args)
+        except ReviewInputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return USAGE
+        except (ReviewNotFound, ReviewConflict) as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return REFUSED
+        except CodeModeError as exc:  # the store failed or refused
+            print(f"error: {exc}", file=sys.stderr)
+            return REFUSED
+    return OK
+
+
+def _tokens(args: argparse.Namespace) -> dict[str, Any]:
+    from ..admin.web import load_tokens, parse_token
+
+    tokens: dict[str, Any] = {}
+    if args.token_file:
+        mode = os.stat(args.token_file).st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            print(f"warning: {args.token_file} is readable by others; chmod 600 it",
+                  file=sys.stderr)  # fmt: skip
+        tokens.update(load_tokens(args.token_file))
+    tokens.update(parse_token(spec) for spec in args.token)
+    if not tokens:
+        raise ValueError("serve needs --token TOKEN:NAME:TENANTS or --token-file PATH")
+    return tokens
+
+
+def _serve(args: argparse.Namespace, audit: str | None) -> int:
+    try:
+        tokens = _tokens(args)
+        import uvicorn
+
+        from ..admin.web import create_admin_app
+    except ImportError as exc:
+        print(f"error: the web page needs: pip install 'codemode-skills[admin]' ({exc})",
+              file=sys.stderr)  # fmt: skip
+        return USAGE
+    except (ValueError, OSError, CodeModeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    service = ReviewService(args.store, audit=audit)
+    try:
+        app = create_admin_app(service, tokens=tokens, secure_cookies=args.secure_cookies)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return USAGE
+    print(f"review page: http://{args.host}:{args.port}/  ({len(tokens)} token(s), audit "
+          f"{'on' if audit else 'off'})", file=sys.stderr)  # fmt: skip
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        asyncio.run(service.close())
+    return OK
+
+
+def run(args: argparse.Namespace) -> int:
+    audit = audit_url(args.store, args.audit)
+    if args.action == "serve":
+        return _serve(args, audit)
+    return asyncio.run(_run(args, audit))
