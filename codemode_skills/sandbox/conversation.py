@@ -32,8 +32,11 @@ class LogFlood(Exception):
 
 
 class Conversation:
-    def __init__(self, worker: Worker, request: ExecutionRequest, restricted: bool) -> None:
+    def __init__(
+        self, worker: Worker, request: ExecutionRequest, restricted: bool, program: str | bytes
+    ) -> None:
         self.worker = worker
+        self.program = program  # source, or the marshalled code compiled on the host
         self.link = worker.link
         self.request = request
         self.restricted = restricted
@@ -51,7 +54,7 @@ class Conversation:
         limits = self.request.limits
         memory_mb, cpu_s = os_limits(self.request)
         self.link.write(wire.run_message(
-            self.request.code,
+            self.program,
             tools=self.request.bridge.tool_names,
             skills=self.request.bridge.skill_names,
             limits=(limits.max_log_bytes, limits.max_result_bytes, limits.max_tool_calls),

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from .bridge import Bridge
+from .policy.transformer import CompileFailed
 from .result import ExecutionError, ExecutionResult
-from .runtime import RunLimits
+from .runtime import RunLimits, compile_failure
 
 
 @dataclass
@@ -44,6 +45,17 @@ class Driver(Protocol):
 def os_limits(request: ExecutionRequest) -> tuple[int, int]:
     """The (memory MB, CPU seconds) a worker must enforce for ``request``."""
     return request.memory_mb, int(request.timeout_s) + 1
+
+
+def tenant_of(request: ExecutionRequest) -> str | None:
+    """The tenant a run acts for (what a per-tenant cache is keyed by)."""
+    context = request.bridge.context
+    return context.tenant if context is not None else None
+
+
+def compile_failed(exc: CompileFailed, started: float) -> ExecutionResult:
+    """The result of a program the host refused to compile (no worker was used)."""
+    return make_result(compile_failure(exc.error), [], started, 0)
 
 
 def make_result(

@@ -21,8 +21,10 @@ import time
 from typing import Any
 
 from .bridge import BridgeError
-from .driver import ExecutionRequest, failure, make_result
+from .driver import ExecutionRequest, compile_failed, failure, make_result, tenant_of
 from .policy.modules import ModuleRegistry
+from .policy.transformer import CompileFailed
+from .programs import ProgramCache
 from .result import ExecutionResult
 from .runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError
 
@@ -43,8 +45,11 @@ class InProcessDriver:
 
     name = "inprocess"
 
-    def __init__(self, *, restricted: bool = True) -> None:
+    def __init__(self, *, restricted: bool = True, program_cache: ProgramCache | None = None,
+                 ) -> None:  # fmt: skip
         self.restricted = restricted
+        #: Programs compiled under the policy, reused by later runs (see ``programs``).
+        self.programs = program_cache if program_cache is not None else ProgramCache()
         self._idle: list[_ProgramThread] = []
 
     @property
@@ -75,6 +80,11 @@ class InProcessDriver:
 
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
+        try:
+            compiled = await self.programs.get(request.code, restricted=self.restricted,
+                                               tenant=tenant_of(request))  # fmt: skip
+        except CompileFailed as exc:
+            return compile_failed(exc, started)
         host = asyncio.get_running_loop()
         bridge = request.bridge
         logs: list[str] = []
@@ -116,7 +126,7 @@ class InProcessDriver:
             restricted=self.restricted,
         )
         worker = self._idle.pop() if self._idle else _ProgramThread()
-        future = worker.submit(run.run(request.code))
+        future = worker.submit(run.run(compiled.code if compiled is not None else request.code))
         try:
             outcome = await asyncio.wait_for(asyncio.wrap_future(future), request.timeout_s)
         except asyncio.TimeoutError:

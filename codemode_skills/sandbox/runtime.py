@@ -25,9 +25,14 @@ from .policy.transformer import (
     IMPORT_STAR,
     PROGRAM_FILENAME,
     CompileFailed,
+    PolicyError,
     compile_program,
 )
 from .wire import POSITIONAL
+
+#: ``json.dumps(value, allow_nan=False, ensure_ascii=False)`` without building an encoder
+#: per call (``encode`` keeps no state between calls, so threads may share it).
+_RESULT_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
 
 CallFn = Callable[[str, str, dict[str, Any]], Awaitable[Any]]
 
@@ -87,6 +92,13 @@ def scrub(message: str, limit: int = 2_000) -> str:
 
 def _error(type_: str, message: str, line: int | None = None) -> dict[str, Any]:
     return {"type": type_, "message": scrub(message), "line": line}
+
+
+def compile_failure(error: PolicyError) -> dict[str, Any]:
+    """The outcome of a program that did not compile (``SyntaxError`` or
+    ``PolicyViolation``, with its line)."""
+    error_ = _error(error.type, error.message, error.line)
+    return {"success": False, "result": None, "error": error_}
 
 
 def _program_line(exc: BaseException) -> int | None:
@@ -172,6 +184,32 @@ class ProgramRun:
         self._skill_names = skill_names
         self._extra = extra_globals or {}
         self.restricted = restricted
+        self._globals: dict[str, Any] | None = None
+
+    def prepare(self) -> None:
+        """Build the globals now: the worker does this while it waits for its request,
+        then ``configure`` fills in what the request says."""
+        self._globals = self.build_globals()
+
+    def configure(
+        self,
+        *,
+        tool_names: Iterable[str],
+        skill_names: Iterable[str],
+        limits: RunLimits,
+        extra_globals: dict[str, Any] | None,
+        restricted: bool,
+    ) -> None:
+        """Take the request's names, limits, globals and mode (after ``prepare``)."""
+        if restricted != self.restricted:
+            self._globals = None  # other builtins: built again by run()
+        self.restricted, self.limits = restricted, limits
+        self._tool_names, self._skill_names = tool_names, skill_names
+        self._extra = extra_globals or {}
+        if self._globals is not None:
+            self._globals["tools"] = _Namespace("tools", tool_names, self.call)
+            self._globals["skills"] = _Namespace("skills", skill_names, self.call)
+            self._globals.update(self._extra)
 
     # -- program-facing hooks ---------------------------------------------------------
     def write(self, text: str) -> None:
@@ -240,14 +278,17 @@ class ProgramRun:
         globals_.update(self._extra)
         return globals_
 
-    async def run(self, source: str) -> dict[str, Any]:
-        """Run ``source``; never raises for anything the program does."""
-        try:
-            code = compile_program(source, restricted=self.restricted)
-        except CompileFailed as exc:
-            e = exc.error
-            return {"success": False, "result": None, "error": _error(e.type, e.message, e.line)}
-        globals_ = self.build_globals()
+    async def run(self, program: str | types.CodeType) -> dict[str, Any]:
+        """Run ``program`` (source, or the entry code ``compile_program`` made of it, as
+        the host's ``ProgramCache`` ships it); never raises for anything it does."""
+        if isinstance(program, types.CodeType):
+            code = program
+        else:
+            try:
+                code = compile_program(program, restricted=self.restricted)
+            except CompileFailed as exc:
+                return compile_failure(exc.error)
+        globals_ = self._globals if self._globals is not None else self.build_globals()
         try:
             value = await types.FunctionType(code, globals_, ENTRY)()
         except SandboxLimit as exc:
@@ -275,7 +316,7 @@ class ProgramRun:
 
     def _success(self, value: Any) -> dict[str, Any]:
         try:
-            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+            text = _RESULT_ENCODER.encode(value)
         except (TypeError, ValueError) as exc:
             kind = type(value).__name__
             return {

@@ -18,9 +18,18 @@ from typing import Any
 from ..errors import IsolationUnavailable, SandboxError
 from . import wire
 from .conversation import Conversation, LogFlood, WorkerCrashed
-from .driver import ExecutionRequest, failure, make_result, os_limits
+from .driver import (
+    ExecutionRequest,
+    compile_failed,
+    failure,
+    make_result,
+    os_limits,
+    tenant_of,
+)
 from .link import LineTooLong, default_spin_s
+from .policy.transformer import CompileFailed
 from .pool import Worker, WorkerPool
+from .programs import ProgramCache
 from .result import ExecutionResult
 
 LAYERS = ("uid", "namespaces", "network", "landlock", "seccomp", "rlimits")
@@ -44,6 +53,9 @@ class SubprocessDriver:
         spin_us: how long the host polls a running worker for its next message before
             yielding to the event loop (only when the loop has nothing else ready).
             ``None`` picks 500 µs on a multi-CPU machine and 0 on a single CPU.
+        program_cache: where programs compiled on the host are kept (default: a
+            ``ProgramCache()`` of this driver's own; ``ProgramCache(max_entries=0)``
+            compiles every time).
     """
 
     name = "subprocess"
@@ -60,6 +72,7 @@ class SubprocessDriver:
         bwrap: bool | str = False,
         max_message_bytes: int = 8 * 1024 * 1024,
         spin_us: float | None = None,
+        program_cache: ProgramCache | None = None,
     ) -> None:
         self.require = set(LAYERS if strict else require)
         unknown = self.require - set(LAYERS)
@@ -73,6 +86,8 @@ class SubprocessDriver:
         self._pool = WorkerPool(size=max(1, pool_size), layers=chosen, restricted=restricted,
                                 bwrap=bwrap, start_timeout_s=start_timeout_s,
                                 max_line=max_message_bytes, spin_s=spin_s)  # fmt: skip
+        #: Programs compiled on the host under the policy (see ``programs``).
+        self.programs = program_cache if program_cache is not None else ProgramCache()
         self._isolation: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 
@@ -131,6 +146,11 @@ class SubprocessDriver:
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
         try:
+            compiled = await self.programs.get(request.code, restricted=self.restricted,
+                                               tenant=tenant_of(request))  # fmt: skip
+        except CompileFailed as exc:
+            return compile_failed(exc, started)
+        try:
             need = os_limits(request)
             worker = self._pool.take_nowait(need)
             if worker is None:
@@ -139,7 +159,8 @@ class SubprocessDriver:
         except SandboxError as exc:
             return failure("SandboxError", str(exc), [], started)
         loop = asyncio.get_running_loop()
-        conversation = Conversation(worker, request, self.restricted)
+        program = compiled.blob if compiled is not None else request.code
+        conversation = Conversation(worker, request, self.restricted, program)
         timed_out = False
 
         def on_timeout() -> None:  # the wall clock: kill; the conversation then sees EOF

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import os_layers
 from .policy.modules import ModuleRegistry, harden_stdlib
-from .worker import worker_main
+from .worker import warm_up_program, worker_main
 
 #: Boot code run by ``python -I -c``. It registers bare package modules so importing the
 #: template does not execute the library's top-level ``__init__`` (no pydantic, no
@@ -146,6 +146,7 @@ def main(config_text: str) -> None:
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     except (AttributeError, OSError):
         pass
+    warm_up_program()  # compiled once, shared by every worker
     gc.collect()
     gc.freeze()  # keep the heap shared copy-on-write with the workers
     ctrl.sendall(json.dumps({"op": "ready", "isolation": report}).encode())

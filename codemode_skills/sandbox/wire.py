@@ -60,7 +60,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.\-]{1,8192}\Z")
 
 
 def run_message(
-    code: str,
+    program: str | bytes,
     *,
     tools: list[str],
     skills: list[str],
@@ -71,19 +71,23 @@ def run_message(
     globals_: dict[str, Any] | None,
     token: str | None = None,
 ) -> bytes:
-    """The host's run request: one line of numbers and names, then the code and the
-    globals as raw bytes. It travels host -> worker only (the worker trusts its host), and
-    a worker reads it in a few splits instead of a JSON parse that runs cold right after
-    the worker wakes up."""
+    """The host's run request: one line of numbers and names, then the program and the
+    globals as raw bytes. ``program`` is source text, or (bytes) the ``marshal`` of the
+    code the host compiled under the policy (``programs.ProgramCache``). It travels
+    host -> worker only (the worker trusts its host, and never sends code back), and a
+    worker reads it in a few splits instead of a JSON parse that runs cold right after the
+    worker wakes up."""
     for name in (*tools, *skills):
         if not _IDENTIFIER.match(name):
             raise ValueError(f"not a tool or skill name: {name!r}")
     if token is not None and not _TOKEN.match(token):
         raise ValueError("an execution token must be base64url text")
-    body = code.encode("utf-8")
+    compiled = isinstance(program, bytes)
+    body = program if isinstance(program, bytes) else program.encode("utf-8")
     extra = ENCODER.encode(globals_).encode("utf-8") if globals_ else b""
     head = " ".join(map(str, (
-        "run", len(body), len(extra), memory_mb, cpu_s, *limits, int(restricted),
+        "run", "m" if compiled else "s", len(body), len(extra), memory_mb, cpu_s, *limits,
+        int(restricted),
         ",".join(tools) or "-", ",".join(skills) or "-", token or "-",
     )))  # fmt: skip
     return head.encode() + b"\n" + body + extra
@@ -95,24 +99,25 @@ def parse_run(buffer: bytes) -> tuple[dict[str, Any], bytes] | None:
     if end < 0:
         return None
     fields = buffer[:end].split(b" ")
-    if len(fields) != 12 or fields[0] != b"run":
+    if len(fields) != 13 or fields[0] != b"run" or fields[1] not in (b"s", b"m"):
         raise WireError("malformed run request")
-    code_len, extra_len = int(fields[1]), int(fields[2])
+    code_len, extra_len = int(fields[2]), int(fields[3])
     start = end + 1
     if len(buffer) < start + code_len + extra_len:
         return None
-    code = buffer[start : start + code_len].decode("utf-8")
+    body = buffer[start : start + code_len]
     extra = buffer[start + code_len : start + code_len + extra_len]
     request = {
-        "code": code,
-        "memory_mb": int(fields[3]),
-        "cpu_s": int(fields[4]),
-        "limits": (int(fields[5]), int(fields[6]), int(fields[7])),
-        "restricted": fields[8] == b"1",
-        "tools": [] if fields[9] == b"-" else fields[9].decode().split(","),
-        "skills": [] if fields[10] == b"-" else fields[10].decode().split(","),
+        # bytes: the marshalled code object; str: source for the worker to compile
+        "code": body if fields[1] == b"m" else body.decode("utf-8"),
+        "memory_mb": int(fields[4]),
+        "cpu_s": int(fields[5]),
+        "limits": (int(fields[6]), int(fields[7]), int(fields[8])),
+        "restricted": fields[9] == b"1",
+        "tools": [] if fields[10] == b"-" else fields[10].decode().split(","),
+        "skills": [] if fields[11] == b"-" else fields[11].decode().split(","),
         "globals": json.loads(extra) if extra else None,
-        "token": None if fields[11] == b"-" else fields[11].decode("ascii"),
+        "token": None if fields[12] == b"-" else fields[12].decode("ascii"),
     }
     return request, buffer[start + code_len + extra_len :]
 

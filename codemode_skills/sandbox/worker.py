@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import dataclasses
+import functools
 import itertools
 import json
+import marshal
 import os
 import socket
 import sys
@@ -20,6 +22,7 @@ from typing import Any
 
 from . import os_layers, wire
 from .policy.modules import ModuleRegistry
+from .policy.transformer import compile_program
 from .runtime import CALL_ERRORS, ProgramRun, RunLimits, ToolError
 
 _MB = 1024 * 1024
@@ -185,9 +188,14 @@ def worker_main(
             os_layers.load_seccomp()
         channel = _Channel(sock)
         _warm_up(loop, registry)
-        # everything that does not depend on the request is set up before it comes
+        # everything that does not depend on the request is set up before it comes: the
+        # run, its globals, and the task that will run the program
         console = _Console()
         sys.stdout = sys.stderr = console
+        log = lambda text: channel.send({"op": "log", "text": text})  # noqa: E731
+        run = ProgramRun(registry=registry, call=channel.call, console=log)
+        console.run = run
+        pending = _PendingRun(loop, run)
         loop.add_reader(sock.fileno(), channel.on_readable)
         channel.send({"op": "ready"})
         request = channel.read_request()
@@ -197,18 +205,11 @@ def worker_main(
             _apply_limits(memory_base, *wanted)
         limits_spec = request["limits"]
         limits = _DEFAULT_LIMITS if limits_spec == _DEFAULT_SPEC else RunLimits(*limits_spec)
-        run = ProgramRun(
-            registry=registry,
-            call=channel.call,
-            console=lambda text: channel.send({"op": "log", "text": text}),
-            tool_names=request["tools"],
-            skill_names=request["skills"],
-            limits=limits,
-            extra_globals=request["globals"],
-            restricted=request["restricted"],
-        )
-        console.run = run
-        outcome = _run_soon(loop, run.run(request["code"]))
+        run.configure(tool_names=request["tools"], skill_names=request["skills"], limits=limits,
+                      extra_globals=request["globals"],
+                      restricted=request["restricted"])  # fmt: skip
+        program = request["code"]  # bytes: code the host compiled under the policy
+        outcome = pending.finish(marshal.loads(program) if isinstance(program, bytes) else program)
         _send_done(channel, outcome, run.tool_calls)
         _linger(sock)
     except MemoryError:
@@ -236,6 +237,13 @@ return json.loads(json.dumps(data))
 """
 
 
+@functools.cache
+def warm_up_program() -> bytes:
+    """The warm-up program, compiled once (the template calls this before it forks, so
+    every worker shares the bytes) and shipped the way the host ships programs."""
+    return marshal.dumps(compile_program(_WARM_UP))
+
+
 def _warm_up(loop: asyncio.AbstractEventLoop, registry: ModuleRegistry) -> None:
     """Run a representative program once so the copy-on-write page faults and lazy
     initialisation it triggers happen before the worker reports ready, not on the
@@ -245,25 +253,48 @@ def _warm_up(loop: asyncio.AbstractEventLoop, registry: ModuleRegistry) -> None:
         return None
 
     run = ProgramRun(registry=registry, call=no_call, console=lambda text: None)
-    loop.run_until_complete(run.run(_WARM_UP))
+    _PendingRun(loop, run).finish(marshal.loads(warm_up_program()))
 
 
-def _run_soon(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
-    """``loop.run_until_complete(coro)``, but a program that never has to wait (no
-    sleep, no gather, only sequential tool calls) finishes without the loop ever
-    polling: the task's steps run straight from the ready queue."""
-    task = loop.create_task(coro)
+class _PendingRun:
+    """A run whose task starts before its program is known: creating a task and
+    building the globals are then off the request path. The task waits on a future that
+    ``finish`` resolves with the program, so the program still runs inside a real task
+    (``asyncio.current_task()``, ``asyncio.timeout`` and friends work as usual)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, run: ProgramRun) -> None:
+        self.loop = loop
+        self.run = run
+        run.prepare()
+        self.program: asyncio.Future[Any] = loop.create_future()
+        self.task = loop.create_task(self._main())
+        _drain(loop, self.task)  # up to the wait for the program
+
+    async def _main(self) -> dict[str, Any]:
+        return await self.run.run(await self.program)
+
+    def finish(self, program: Any) -> dict[str, Any]:
+        """Run ``program`` (source or code) to its outcome. A program that never has to
+        wait (no sleep, no gather, only sequential tool calls) finishes without the loop
+        ever polling: the task's steps run straight from the ready queue."""
+        self.program.set_result(program)
+        _drain(self.loop, self.task)
+        if self.task.done():
+            return self.task.result()
+        return self.loop.run_until_complete(self.task)
+
+
+def _drain(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+    """Run the callbacks that are ready now (until ``task`` is done), without polling."""
     ready = getattr(loop, "_ready", None)
-    if ready is not None:
-        asyncio.events._set_running_loop(loop)
-        try:
-            while ready and not task.done():
-                ready.popleft()._run()
-        finally:
-            asyncio.events._set_running_loop(None)
-    if task.done():
-        return task.result()
-    return loop.run_until_complete(task)
+    if ready is None:  # another loop implementation: run_until_complete does it all
+        return
+    asyncio.events._set_running_loop(loop)
+    try:
+        while ready and not task.done():
+            ready.popleft()._run()
+    finally:
+        asyncio.events._set_running_loop(None)
 
 
 def _leave_cpu(host_cpu: Any) -> None:
