@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from codemode_skills import ExecutionContext, InProcessDriver, SubprocessDriver
-from codemode_skills.sandbox import Bridge, ExecutionRequest
+from codemode_skills.sandbox import Bridge, ExecutionRequest, ProgramCache
 from codemode_skills.sandbox.policy.transformer import CompileFailed, compile_program
-from codemode_skills.sandbox.programs import ProgramCache
 from tests.conftest import TEST_TOOLS, run
 
 PROGRAM = """

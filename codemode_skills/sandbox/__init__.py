@@ -3,6 +3,7 @@
 from .bridge import Bridge, BridgeError
 from .driver import Driver, ExecutionRequest
 from .inprocess import InProcessDriver
+from .programs import ProgramCache
 from .result import ERROR_TYPES, ExecutionError, ExecutionResult
 from .runtime import RunLimits
 from .subprocess_driver import SubprocessDriver
@@ -16,6 +17,7 @@ __all__ = [
     "ExecutionRequest",
     "ExecutionResult",
     "InProcessDriver",
+    "ProgramCache",
     "RunLimits",
     "SubprocessDriver",
 ]
