@@ -11,8 +11,9 @@ in-process driver uses it directly.
 
 Limits that keep host-side compilation cheap and fair:
 
-* only programs up to ``inline_bytes`` are compiled on the host's event loop; up to
-  ``max_bytes`` they are compiled on a thread (the loop keeps serving other runs); larger
+* only programs up to ``inline_bytes`` are compiled on the host's event loop (the policy
+  transformer takes about 1 ms per KB); up to ``host_max_bytes`` they are compiled on a
+  thread (the loop keeps serving other runs); larger
   programs are compiled inside the sandbox, under the worker's CPU and memory limits,
   exactly as before, and are not cached;
 * entries are keyed by tenant, so one tenant cannot learn from a faster run that another
@@ -33,9 +34,8 @@ from dataclasses import dataclass
 
 from .policy.transformer import CompileFailed, PolicyError, compile_program
 
-#: Up to this many bytes of source, compile on the host's event loop (about a
-#: millisecond at most, cold).
-INLINE_BYTES = 4096
+#: Up to this many bytes of source, compile on the host's event loop (~2 ms at most).
+INLINE_BYTES = 2048
 #: Up to this many bytes, compile on the host (on a thread); larger: inside the sandbox.
 HOST_MAX_BYTES = 16384
 
