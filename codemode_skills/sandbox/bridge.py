@@ -12,6 +12,7 @@ id) and grant the scopes the tool declares; refusals reach the program as
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,6 +21,7 @@ from ..errors import PermissionDenied, ScopeDenied, TokenError, ToolError, ToolV
 from ..events import CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT, EventHub
 from ..security.audit import TOOL_CALL as AUDIT_TOOL_CALL
 from ..security.audit import Auditor
+from ..security.context import call_context
 from .runtime import scrub
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ class Bridge:
         # the token this execution's calls must carry (None: nothing to verify)
         self.signer = signer if context is not None else None
         self.token = signer.issue(context) if self.signer is not None and context else None
+        #: The context every call of this execution runs in (see ``dispatch_context``).
+        self._calls_context = call_context(context)
         self._verified: tuple[str, dict[str, Any]] | None = None
         self._checks = (
             self.signer is not None
@@ -87,6 +91,14 @@ class Bridge:
 
     def console(self, text: str) -> None:
         self.events.emit(CONSOLE, execution_id=self.execution_id, text=text)
+
+    def dispatch_context(self) -> contextvars.Context:
+        """A fresh copy of this execution's call context: drivers run each call in one
+        (``ctx.run(bridge.call_inline, ...)``, ``create_task(bridge.call(...),
+        context=...)``), so a tool reads this execution's identity, never the ambient
+        context of whatever callback delivered the call. A copy per call keeps one
+        call's context-variable changes from leaking into the next."""
+        return self._calls_context.copy()
 
     def can_inline(self, kind: str, name: str) -> bool:
         """Whether a call can be answered synchronously (a plain sync tool)."""

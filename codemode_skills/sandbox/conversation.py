@@ -1,8 +1,10 @@
 """One execution's exchange with a worker (host side).
 
 Every line the worker sends is untrusted: it is parsed strictly, each field is checked,
-logs and tool calls are capped again here (a worker that ignores its own caps is killed),
-and anything unexpected ends the run with ``SandboxError``. Tool calls to inline tools
+and the caps are enforced here on the host's own count, not on the worker's word: log
+bytes (measured as the worker measures them), log messages (an empty ``print(end='')``
+is a message too), tool calls and the size of the result. A worker that ignores its
+caps is killed; anything unexpected ends the run with ``SandboxError``. Tool calls to inline tools
 (fast sync functions) are answered straight from the socket callback; the others run as
 their own tasks so calls gathered by the program overlap on the host.
 """
@@ -10,6 +12,7 @@ their own tasks so calls gathered by the program overlap on the host.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from . import wire
@@ -17,6 +20,7 @@ from .bridge import BridgeError
 from .driver import ExecutionRequest, os_limits
 from .link import current_cpu
 from .pool import Worker
+from .runtime import scrub
 
 #: After sending a program, poll this many times longer than between messages: a short
 #: program answers within a fraction of a millisecond.
@@ -31,6 +35,14 @@ class LogFlood(Exception):
     """The worker kept sending logs past the cap."""
 
 
+#: What an error type reported by a worker may look like (a class name).
+_ERROR_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: Log messages allowed beyond one per byte of the log cap: only empty messages can
+#: exceed the byte cap's count, and an honest worker sends none.
+SPARE_LOG_MESSAGES = 1000
+
+
 class Conversation:
     def __init__(
         self, worker: Worker, request: ExecutionRequest, restricted: bool, program: str | bytes
@@ -43,6 +55,8 @@ class Conversation:
         self.logs: list[str] = []
         self.calls = 0
         self._log_bytes = 0
+        self._log_messages = 0
+        self._result_size = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.outcome: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.link.handler = self.on_line
@@ -78,6 +92,7 @@ class Conversation:
             self.outcome.set_exception(exc or WorkerCrashed())
 
     def on_line(self, line: bytes) -> None:
+        self._result_size = len(line)  # an upper bound on a "done" line's result
         try:
             self._dispatch(wire.decode(line))
         except (wire.WireError, LogFlood) as exc:
@@ -88,8 +103,13 @@ class Conversation:
         limits = self.request.limits
         if op == "log":
             text = wire.field(message, "text", str)
-            self._log_bytes += len(text)
-            if self._log_bytes > limits.max_log_bytes * 4 + 4096:
+            self._log_messages += 1
+            if self._log_messages > limits.max_log_bytes + SPARE_LOG_MESSAGES:
+                raise LogFlood("log flood")
+            if not text:
+                return
+            self._log_bytes += len(text.encode("utf-8", "replace"))
+            if self._log_bytes > limits.max_log_bytes:
                 raise LogFlood("log flood")
             self.logs.append(text)
             self.request.bridge.console(text)
@@ -114,14 +134,19 @@ class Conversation:
         if token is not None and not isinstance(token, str):
             raise wire.WireError("message field 'token' has the wrong type")
         bridge = self.request.bridge
+        # Calls arrive on the socket callback, whose context is whatever request
+        # registered it: each runs in this execution's own context instead.
+        context = bridge.dispatch_context()
         if bridge.can_inline(kind, name):
             try:
-                self._reply(call_id, True, bridge.call_inline(kind, name, args, token))
+                value = context.run(bridge.call_inline, kind, name, args, token)
             except BridgeError as exc:
                 self._reply(call_id, False, {"type": exc.type, "message": exc.message})
+            else:
+                self._reply(call_id, True, value)
             return
         serve = self._serve(call_id, kind, name, args, token)
-        task = asyncio.get_running_loop().create_task(serve)
+        task = asyncio.get_running_loop().create_task(serve, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -152,16 +177,29 @@ class Conversation:
             if not isinstance(error, dict):
                 raise wire.WireError("malformed error")
             line = error.get("line")
+            type_ = wire.field(error, "type", str)[:100]
             error = {
-                "type": wire.field(error, "type", str)[:100],
-                "message": wire.field(error, "message", str)[:4000],
+                # a program names its own exception classes: keep the name only if it
+                # reads as one, and scrub the message again (the worker's word is not
+                # taken for it)
+                "type": type_ if _ERROR_TYPE.fullmatch(type_) else "Exception",
+                "message": scrub(wire.field(error, "message", str)[:4000], 4000),
                 "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
             }
         success = message.get("success") is True
         if not success and error is None:
             raise wire.WireError("a failed run must carry an error")
+        result = message.get("result") if success else None
+        cap = self.request.limits.max_result_bytes
+        if success and self._result_size > cap:
+            size = len(wire.ENCODER.encode(result))  # exact, as the worker counts it
+            if size > cap:
+                success, result = False, None
+                error = {
+                    "type": "OutputLimitExceeded",
+                    "message": f"the result is {size} bytes; the limit is {cap}",
+                    "line": None,
+                }
         self.link.handler = None  # nothing may follow "done" (and the host stops polling)
         if not self.outcome.done():
-            self.outcome.set_result(
-                {"success": success, "result": message.get("result"), "error": error}
-            )
+            self.outcome.set_result({"success": success, "result": result, "error": error})

@@ -104,7 +104,10 @@ class InProcessDriver:
                 ) from None
             # in-process: the host's own token (the bridge still verifies it per call)
             call = bridge.call(kind, name, args, bridge.token)
-            future = asyncio.run_coroutine_threadsafe(call, host)
+            # scheduled from inside this execution's call context, so the host task that
+            # runs the tool inherits it (not the program thread's or the pool's)
+            context = bridge.dispatch_context()
+            future = context.run(asyncio.run_coroutine_threadsafe, call, host)
             in_flight.add(future)
             try:
                 value = await asyncio.wrap_future(future)

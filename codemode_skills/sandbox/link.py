@@ -23,6 +23,12 @@ from collections.abc import Callable
 READY_LINE = b'{"op": "ready"}'
 #: While polling, give the CPU away this often in case the peer shares it.
 YIELD_EVERY_S = 0.00002
+#: The longest one ``spin`` may keep the event loop, however chatty the worker: a
+#: worker that never stops sending must not starve the loop (F15).
+SPIN_MAX_S = 0.002
+#: Reads per readable callback before the loop gets control back (the reader stays
+#: registered, so the rest is read on the next round).
+READS_PER_CALLBACK = 4
 _RECV = 262144
 
 
@@ -47,13 +53,23 @@ def default_spin_s() -> float:
 
 
 class LineTooLong(Exception):
-    """The worker sent a line longer than the cap."""
+    """The worker sent a line longer than the cap, or more bytes in all than a run may."""
 
 
 class WorkerLink:
-    def __init__(self, sock: socket.socket, max_line: int, spin_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        max_line: int,
+        spin_s: float = 0.0,
+        max_total: int | None = None,
+    ) -> None:
         self.sock = sock
         self.max_line = max_line
+        #: Bytes the worker may send over its whole life (every line is parsed on the
+        #: host's loop, so this bounds the loop time one run can cost).
+        self.max_total = max_total if max_total is not None else 4 * max_line
+        self.received = 0
         self.spin_s = spin_s
         self.loop = asyncio.get_running_loop()
         self.buffer = bytearray()
@@ -74,9 +90,12 @@ class WorkerLink:
             self.spin()
 
     def _pump(self) -> bool:
-        """Read and dispatch everything available now; True if anything came."""
+        """Read and dispatch what is available now, up to ``READS_PER_CALLBACK`` reads;
+        True if anything came."""
         got = False
-        while not self.closed:
+        for _ in range(READS_PER_CALLBACK):
+            if self.closed:
+                break
             try:
                 data = self.sock.recv(_RECV)
             except (BlockingIOError, InterruptedError):
@@ -88,6 +107,10 @@ class WorkerLink:
                 self._end(None)
                 return got
             got = True
+            self.received += len(data)
+            if self.received > self.max_total:
+                self.fail(LineTooLong(f"more than {self.max_total} bytes in one run"))
+                return got
             self._feed(data)
         return got
 
@@ -106,9 +129,14 @@ class WorkerLink:
         clock = time.perf_counter
         now = clock()
         deadline, next_yield = now + budget, now + YIELD_EVERY_S
+        hard_stop = now + max(budget, SPIN_MAX_S)
         while not self.closed and self.handler is not None and not ready:
             if self._pump():
-                deadline = clock() + self.spin_s
+                # another message may follow at once; but never past the hard stop
+                now = clock()
+                if now > hard_stop:
+                    return
+                deadline = min(now + self.spin_s, hard_stop)
                 continue
             now = clock()
             if now > deadline:

@@ -104,6 +104,41 @@ def apply_landlock(read_only_paths: list[str]) -> dict[str, Any]:
     return {"active": True, "abi": abi, "read_only": allowed, "net": abi >= 4, "scoped": abi >= 6}
 
 
+def scope_worker() -> dict[str, Any]:
+    """Put this worker in a Landlock domain of its own, nested in the template's, that
+    is scoped for signals and abstract unix sockets (ABI >= 6).
+
+    Workers share the template's uid and user namespace, so without this an escaped
+    program could SIGSTOP the template (every later execution fails) or SIGKILL another
+    tenant's worker (F04, F05). A scoped domain may signal only itself and domains
+    nested below it: neither its parent nor its siblings."""
+    abi = landlock_abi()
+    if abi < 6:
+        return {"active": False, "reason": f"landlock ABI {abi} has no signal scoping"}
+    attr = _RulesetAttr(0, 0, _SCOPE_ALL)
+    try:
+        ruleset = _syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), 24, 0)
+        try:
+            prctl(PR_SET_NO_NEW_PRIVS, 1)
+            _syscall(_SYS_RESTRICT_SELF, ruleset, 0)
+        finally:
+            os.close(ruleset)
+    except OSError as exc:
+        return {"active": False, "reason": exc.strerror}
+    return {"active": True, "scoped": ["signal", "abstract_unix_socket"]}
+
+
+def private_ipc() -> dict[str, Any]:
+    """A new IPC namespace for this worker alone: SysV shared memory, semaphores and
+    message queues (and POSIX message queues) it makes are invisible to every other
+    worker and vanish with it (F06: segments outlived the worker, escaped its memory
+    limit and were read by another tenant's later execution). Needs the capabilities
+    the template holds in its own user namespace."""
+    if _libc.unshare(CLONE_NEWIPC) != 0:
+        return {"active": False, "reason": f"unshare failed: {os.strerror(ctypes.get_errno())}"}
+    return {"active": True}
+
+
 def drop_root() -> dict[str, Any]:
     """If we are root, become ``nobody`` so no file permission or signal check trusts us."""
     if os.geteuid() != 0:
@@ -164,10 +199,32 @@ def apply_run_limits(*, address_space: int, cpu_seconds: int) -> None:
     set_limit(resource.RLIMIT_CPU, cpu_seconds)
 
 
+#: Kernel objects a worker never needs that live outside its address space (so outside
+#: RLIMIT_AS) or outside its lifetime: SysV IPC, POSIX message queues, memfd (F06).
+_IPC_SYSCALLS = (
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget",
+    "semop", "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend",
+    "mq_timedreceive", "mq_notify", "mq_getsetattr", "memfd_create", "ipc",
+)
+#: Calls that act on another process chosen by pid, refused outright: a worker has no
+#: business with other processes (F04, F05: signals; likewise priorities and memory).
+_OTHER_PROCESS_SYSCALLS = (
+    "tkill", "pidfd_open", "pidfd_send_signal", "setpriority", "ioprio_set", "kcmp",
+    "process_madvise", "process_mrelease",
+)
+#: Calls whose first argument is a pid: allowed only on the worker itself (pid 0).
+_SELF_ONLY_SYSCALLS = (
+    "sched_setscheduler", "sched_setparam", "sched_setattr", "sched_setaffinity",
+    "migrate_pages", "move_pages",
+)
+
+
 def load_seccomp() -> dict[str, Any]:
     """Deny what a worker never needs: new sockets, exec, new processes (threads stay
-    allowed), tracing, namespaces, mounts, kernel keyrings, BPF, io_uring, and changing
-    another process's limits."""
+    allowed), tracing, namespaces, mounts, kernel keyrings, BPF, io_uring, SysV and
+    POSIX IPC, memfd, and every call that acts on another process (signals,
+    priorities, scheduling, limits, memory). Loaded in each worker, so "itself" is the
+    worker's own pid."""
     try:
         import pyseccomp as sc
     except (ImportError, OSError, RuntimeError) as exc:  # libseccomp missing
@@ -189,11 +246,18 @@ def load_seccomp() -> dict[str, Any]:
         "name_to_handle_at", "fanotify_init", "quotactl", "acct", "settimeofday",
         "clock_settime", "adjtimex",
     ]  # fmt: skip
+    denied += [*_IPC_SYSCALLS, *_OTHER_PROCESS_SYSCALLS]
     for name in denied:
         try:
             f.add_rule(deny, name)
         except (ValueError, RuntimeError, OSError):
             pass  # unknown on this architecture
+    me = os.getpid()
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        # signals only to this process: kill(0) and kill(-1) would reach the template
+        f.add_rule(deny, name, sc.Arg(0, sc.NE, me))
+    for name in _SELF_ONLY_SYSCALLS:
+        _add_optional_rule(f, deny, name, sc.Arg(0, sc.NE, 0))
     # clone: only threads (CLONE_THREAD set); clone3 hides its flags, so refuse it and
     # let the C library fall back to clone.
     f.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
@@ -202,5 +266,19 @@ def load_seccomp() -> dict[str, Any]:
     f.load()
     return {
         "active": True,
-        "denied": [*denied, "clone (non-thread)", "clone3", "prlimit64 (other pid)"],
+        "denied": [
+            *denied,
+            "clone (non-thread)",
+            "clone3",
+            "prlimit64 (other pid)",
+            "kill/tgkill/rt_sigqueueinfo/rt_tgsigqueueinfo (other pid)",
+            *(f"{name} (other pid)" for name in _SELF_ONLY_SYSCALLS),
+        ],
     }
+
+
+def _add_optional_rule(f: Any, action: Any, name: str, *args: Any) -> None:
+    try:
+        f.add_rule(action, name, *args)
+    except (ValueError, RuntimeError, OSError):
+        pass  # unknown on this architecture

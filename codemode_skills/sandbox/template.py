@@ -108,6 +108,69 @@ def _probe_seccomp() -> dict[str, Any]:
     return {"active": False, "reason": "libseccomp unavailable" if code == 1 else "not enforced"}
 
 
+def _probe_worker_domain() -> dict[str, Any]:
+    """Apply a worker's own confinement in a throwaway child and check it holds: the
+    child must not be able to signal this process (its parent) nor see SysV segments
+    made outside its IPC namespace."""
+    outside = -1
+    try:
+        outside = _shm_probe_segment()
+    except OSError:
+        pass
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            ipc, scope = os_layers.private_ipc(), os_layers.scope_worker()
+            if ipc["active"] and scope["active"]:
+                status = 0
+                try:
+                    os.kill(os.getppid(), 0)  # existence check: still a signal permission
+                    status = 2
+                except PermissionError:
+                    pass
+                if outside >= 0 and _shm_visible(outside):
+                    status = 3
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    if outside >= 0:
+        _shm_remove(outside)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return {"active": True, "ipc_namespace": True, "signal_scope": True}
+    reasons = {1: "needs Landlock ABI >= 6 and an IPC namespace of its own",
+               2: "signal scoping not enforced", 3: "IPC namespace not private"}
+    return {"active": False, "reason": reasons.get(code, f"probe exited {code}")}
+
+
+_IPC_PRIVATE, _IPC_CREAT, _IPC_RMID = 0, 0o1000, 0
+
+
+def _shm_probe_segment() -> int:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    segment = libc.shmget(_IPC_PRIVATE, 4096, _IPC_CREAT | 0o600)
+    if segment < 0:
+        raise OSError(ctypes.get_errno(), "shmget")
+    return int(segment)
+
+
+def _shm_visible(segment: int) -> bool:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)  # struct shmid_ds is smaller
+    return bool(libc.shmctl(segment, 2, buf) == 0)  # IPC_STAT
+
+
+def _shm_remove(segment: int) -> None:
+    import ctypes
+
+    ctypes.CDLL(None).shmctl(segment, _IPC_RMID, None)
+
+
 def _probe_network() -> dict[str, Any]:
     interfaces = [name for _, name in socket.if_nameindex()]
     return {"interfaces": interfaces, "isolated": interfaces in ([], ["lo"])}
@@ -134,6 +197,10 @@ def main(config_text: str) -> None:
             report["landlock"] = os_layers.apply_landlock(_read_paths())
         except OSError as exc:
             report["landlock"] = {"active": False, "reason": exc.strerror}
+    own_domain = False
+    if layers.get("landlock", True) and layers.get("namespaces", True):
+        report["worker_domain"] = _probe_worker_domain()
+        own_domain = report["worker_domain"]["active"]
     seccomp = bool(layers.get("seccomp", True))
     if seccomp:
         report["seccomp"] = _probe_seccomp()
@@ -150,11 +217,16 @@ def main(config_text: str) -> None:
     gc.collect()
     gc.freeze()  # keep the heap shared copy-on-write with the workers
     ctrl.sendall(json.dumps({"op": "ready", "isolation": report}).encode())
-    _serve(ctrl, registry, memory_base, devnull, seccomp)
+    _serve(ctrl, registry, memory_base, devnull, seccomp, own_domain)
 
 
 def _serve(
-    ctrl: socket.socket, registry: ModuleRegistry, memory_base: int, devnull: int, seccomp: bool
+    ctrl: socket.socket,
+    registry: ModuleRegistry,
+    memory_base: int,
+    devnull: int,
+    seccomp: bool,
+    own_domain: bool,
 ) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -171,7 +243,7 @@ def _serve(
                 os._exit(0)
             for memory_mb, cpu_s in _SPAWN.findall(data):
                 preset = (int(memory_mb), int(cpu_s))
-                _spawn(ctrl, registry, memory_base, devnull, seccomp, preset)
+                _spawn(ctrl, registry, memory_base, devnull, seccomp, preset, own_domain)
 
 
 #: A spawn request: ``s<memory_mb>,<cpu_s>;`` (the limits the worker sets in advance).
@@ -185,6 +257,7 @@ def _spawn(
     devnull: int,
     seccomp: bool,
     preset: tuple[int, int],
+    own_domain: bool,
 ) -> None:
     host_end, worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
@@ -193,7 +266,7 @@ def _spawn(
         host_end.close()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        worker_main(worker_end, devnull, registry, memory_base, seccomp, preset)
+        worker_main(worker_end, devnull, registry, memory_base, seccomp, preset, own_domain)
     worker_end.close()
     pidfd = os.pidfd_open(pid)
     try:

@@ -38,12 +38,14 @@ def encode(message: dict[str, Any]) -> bytes:
 def call_line(
     call_id: int, kind: str, name: str, args: dict[str, Any], token: str | None = None
 ) -> bytes:
-    """A worker's call message (``kind``, ``name`` and the token are identifiers or
-    base64url, safe verbatim). The token is the execution's, sent back with every call."""
-    auth = f', "token": "{token}"' if token else ""
+    """A worker's call message. Every field is JSON-encoded: ``name`` comes from the
+    program (``getattr(skills, '...')``), and pasting it verbatim let a program inject
+    whole frames of its own (F03). The token is the execution's, sent back with every
+    call."""
+    auth = f', "token": {ENCODER.encode(token)}' if token else ""
     return (
-        f'{{"op": "call", "id": {call_id}, "kind": "{kind}", "name": "{name}"{auth}, '
-        f'"args": {ENCODER.encode(args)}}}\n'
+        f'{{"op": "call", "id": {int(call_id)}, "kind": {ENCODER.encode(kind)}, '
+        f'"name": {ENCODER.encode(name)}{auth}, "args": {ENCODER.encode(args)}}}\n'
     ).encode()
 
 

@@ -167,14 +167,22 @@ def worker_main(
     memory_base: int,
     seccomp: bool,
     preset: tuple[int, int] = (256, 31),
+    own_domain: bool = False,
 ) -> None:
-    """Entry point in the forked child. Never returns."""
+    """Entry point in the forked child. Never returns.
+
+    ``own_domain``: confine this worker apart from the template and its siblings (its
+    own IPC namespace and signal-scoped Landlock domain; see ``os_layers``), which the
+    template turns on when its probe found both work here."""
     code = 0
     channel: _Channel | None = None
     try:
         os_layers.prctl(os_layers.PR_SET_PDEATHSIG, 9)  # die with the template
         os_layers.prctl(os_layers.PR_SET_DUMPABLE, 0)  # no /proc peeking, no ptrace
         _isolate_fds([sock.fileno()], devnull)
+        if own_domain:  # before seccomp, which refuses unshare
+            os_layers.private_ipc()
+            os_layers.scope_worker()
         try:  # the template forks as a batch task; a worker is on the request path
             os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
         except (AttributeError, OSError):

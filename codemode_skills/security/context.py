@@ -65,9 +65,42 @@ _CURRENT: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextV
 )
 
 
+#: The identity of the execution whose tool call is running now. Set only by
+#: ``call_context``, i.e. by the drivers around each call a program makes, so code
+#: below a call can tell "the program that called me acts for X" from an ambient
+#: ``use_context`` block of the application.
+_EXECUTION: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
+    "codemode_skills_calling_execution", default=None
+)
+
+
 def current_context() -> ExecutionContext | None:
-    """The context set by the innermost ``use_context`` block (None outside any)."""
+    """The context set by the innermost ``use_context`` block (None outside any); inside
+    a tool call a program made, the identity of that program's execution."""
     return _CURRENT.get()
+
+
+def execution_identity() -> ExecutionContext | None:
+    """The identity of the execution whose call is running now, or None outside calls
+    (and for executions without an identity)."""
+    return _EXECUTION.get()
+
+
+def call_context(identity: ExecutionContext | None) -> contextvars.Context:
+    """A snapshot of the caller's context for the calls of one execution.
+
+    Drivers dispatch each call of a program inside a copy of it, so a host tool sees the
+    identity of the execution that made the call, whatever request happened to start the
+    driver, relaunch its template or register the socket callback the call arrived on.
+    The rest of the caller's context (tracing spans, for instance) carries over."""
+    snapshot = contextvars.copy_context()
+    snapshot.run(_enter_execution, identity)
+    return snapshot
+
+
+def _enter_execution(identity: ExecutionContext | None) -> None:
+    _CURRENT.set(identity)
+    _EXECUTION.set(identity)
 
 
 @contextmanager

@@ -30,7 +30,12 @@ from ..events import SKILL_CALL, SKILL_ERROR, SKILL_REGISTERED, SKILL_RESULT, SK
 from ..sandbox.result import ExecutionResult
 from ..security.audit import SKILL_CALL as AUDIT_SKILL_CALL
 from ..security.audit import SKILL_CHANGE, Auditor
-from ..security.context import ExecutionContext, current_context, use_context
+from ..security.context import (
+    ExecutionContext,
+    current_context,
+    execution_identity,
+    use_context,
+)
 from ..tools.schema import SchemaValidator
 from ..tools.tool import bind_positional, format_validation_error
 from ..trust import DefaultTrustStrategy, TrustPolicy, TrustStrategy
@@ -103,10 +108,13 @@ class SkillManager(TrustMixin, ScopeMixin):
         return self.storage.tenant
 
     def _identity(self, context: CallContext | None = None) -> ExecutionContext | None:
-        """Who acts: the call's identity, else the current context, else the manager's."""
+        """Who acts, the most explicit first: the call's own identity; the identity of
+        the execution whose tool call this is (a management tool called by a program
+        acts for that program's execution, never for the manager's configured identity);
+        the manager's configured identity; the ambient ``use_context``."""
         if context is not None and context.identity is not None:
             return context.identity
-        return current_context() or self.identity
+        return execution_identity() or self.identity or current_context()
 
     def _guard(self, context: CallContext | None = None) -> ExecutionContext | None:
         """Refuse (and audit) an identity of another tenant before any storage access."""
@@ -170,7 +178,10 @@ class SkillManager(TrustMixin, ScopeMixin):
         problems = SchemaValidator(content["input_schema"]).problems(test_input)
         if problems:
             raise SkillValidationError(f"test_input does not match input_schema: {problems}")
-        context = CallContext(allow_untrusted=True, caller="registration test").enter(name)
+        # the test run acts for whoever registers, exactly like a call they made
+        context = CallContext(
+            allow_untrusted=True, caller="registration test", identity=self._identity()
+        ).enter(name)
         result = await self._execute(content["code"], context, {"input": test_input})
         if not result.success:
             raise SkillValidationError(f"test run failed: {_error_text(result)}")

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..errors import InvalidSkillName
 from ..trust.levels import TrustLevel
 
+#: Also the JSON Schema ``pattern`` of name fields. Python checks use ``fullmatch``: with
+#: ``match``, ``$`` also matches before a final newline, so ``"report\n"`` passed.
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 _NAME = re.compile(NAME_PATTERN)
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
@@ -46,7 +48,7 @@ CONTENT_FIELDS = (
 
 def validate_skill_name(name: object) -> str:
     """The one name check every storage method runs before touching anything."""
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidSkillName(
             f"invalid skill name {name!r}: use lowercase letters, digits and '_', "
             "starting with a letter, at most 64 characters"
@@ -55,7 +57,7 @@ def validate_skill_name(name: object) -> str:
 
 
 def validate_tenant(tenant: object) -> str:
-    if not isinstance(tenant, str) or not _TENANT.match(tenant) or tenant in (".", ".."):
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant) or tenant in (".", ".."):
         raise InvalidSkillName(f"invalid tenant id {tenant!r}")
     return tenant
 

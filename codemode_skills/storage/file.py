@@ -179,7 +179,7 @@ class FileSkillStorage(DocumentStorage):
             entries = os.listdir(self.dir)
         except FileNotFoundError:
             return []
-        return [n for n in entries if _VALID.match(n) and (self.dir / n / "meta.json").exists()]
+        return [n for n in entries if _VALID.fullmatch(n) and (self.dir / n / "meta.json").exists()]
 
     # -- search index ------------------------------------------------------------------
     def _generation(self) -> int:

@@ -27,7 +27,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 def validate_tool_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
         raise ToolDefinitionError(
             f"invalid tool name {name!r}: use a Python identifier of at most 64 characters "
             "that starts with a letter"
