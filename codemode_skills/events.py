@@ -47,7 +47,12 @@ class EventHub:
     def subscribe(self, callback: Callable[[Event], Any]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event; returns an unsubscribe function."""
         self._callbacks.append(callback)
-        return lambda: self._callbacks.remove(callback)
+
+        def unsubscribe() -> None:  # idempotent: a second call does nothing
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+        return unsubscribe
 
     async def stream(self) -> AsyncIterator[Event]:
         """Iterate over events as they happen, until ``close()``."""

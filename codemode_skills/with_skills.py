@@ -9,7 +9,7 @@ or to your own loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,9 +46,15 @@ class SkillsSession:
     selection: Any = None
     selector: Any = None
     _owns: str = "nothing"  # "everything", "code_mode" (not the caller's driver), "nothing"
+    #: Ends the subscription of a selector this session made (F17); a caller's own
+    #: selector stays subscribed (once per code mode) for the caller's next request.
+    _unfollow: Callable[[], None] | None = None
 
     async def close(self) -> None:
         """Close what this session created: never the caller's code mode or driver."""
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
         if self._owns == "everything":
             await self.code_mode.close()
         elif self._owns == "code_mode":
@@ -112,14 +118,16 @@ async def code_mode_with_skills(
         embedder = SentenceTransformerEmbedder() if selector is None else selector.embedder
     manager = SkillManager(storage, cm, trust_strategy=trust_strategy, policy=policy,
                            context=ctx, embedder=embedder, identity=identity)  # fmt: skip
-    if selector is None and embedder is not None:
+    own_selector = selector is None and embedder is not None
+    if own_selector:
         from .selection import SkillSelector
 
         selector = SkillSelector(storage, embedder, cheap_model=cheap_model, policy=manager.policy)
     selection = None
     selected: list[Skill] = []
+    unfollow = None
     if selector is not None:
-        selector.follow(cm.events)
+        unfollow = selector.follow(cm.events)
         if messages:
             selection = await selector.select(messages, context=ctx)
             selected = selection.skills
@@ -134,4 +142,4 @@ async def code_mode_with_skills(
     prompt = cm.system_prompt + SKILLS_RULES + ("\n" + skills_prompt(selected) if selected else "")
     return SkillsSession(code_mode=cm, manager=manager, registry=registry, system_prompt=prompt,
                          selected=selected, selection=selection, selector=selector,
-                         _owns=owns)  # fmt: skip
+                         _owns=owns, _unfollow=unfollow if own_selector else None)  # fmt: skip

@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -90,11 +90,26 @@ class SkillSelector:
         self._lock = asyncio.Lock()
         self._cache: OrderedDict[str, Selection] = OrderedDict()
         self._cache_size = cache_size
+        self._following: list[tuple[EventHub, Callable[[], None]]] = []
 
     # -- keeping the index in step with storage ---------------------------------------------
-    def follow(self, events: EventHub) -> None:
-        """Refresh on the next request after any skill change announced on ``events``."""
-        events.subscribe(lambda e: e.type.startswith("skill:") and self.invalidate())
+    def follow(self, events: EventHub) -> Callable[[], None]:
+        """Refresh on the next request after any skill change announced on ``events``.
+
+        Subscribes once per hub however often it is called (a selector reused across
+        requests on one code mode must not pile up subscriptions, each holding the
+        selector: F17); returns the function that ends the subscription."""
+        for hub, unsubscribe in self._following:
+            if hub is events:
+                return unsubscribe
+        stop = events.subscribe(lambda e: e.type.startswith("skill:") and self.invalidate())
+
+        def unsubscribe() -> None:
+            stop()
+            self._following[:] = [(h, u) for h, u in self._following if h is not events]
+
+        self._following.append((events, unsubscribe))
+        return unsubscribe
 
     def invalidate(self) -> None:
         self._synced_at = -1e9
