@@ -10,7 +10,6 @@ escaped program could do.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,9 +19,7 @@ import pytest
 from codemode_skills import ExecutionContext, create_code_mode
 from codemode_skills.sandbox import SubprocessDriver
 
-#: How late another tenant's `return 1` may be while an attack runs. Generous for a busy
-#: 2-core machine; before the fixes it was ~10 s (F15).
-VICTIM_BOUND_S = 3.0
+from .victim import VICTIM_BOUND_S, victim_latency
 
 
 @pytest.fixture(scope="module")
@@ -104,48 +101,6 @@ async def test_empty_log_messages_are_capped_by_count(raw_driver: Any) -> None:
     assert time.monotonic() - started < 15  # ended by the cap, not by the 20 s timeout
 
 
-async def _victim_latency(attack: Any) -> tuple[Any, float, float]:
-    """Run ``attack`` while another tenant runs `return 1` repeatedly and a ticker
-    measures the host loop's largest stall. Returns (attack result, worst victim
-    latency, worst loop gap)."""
-    victim_cm = create_code_mode([])
-    globex = ExecutionContext(tenant="globex", user="v")
-    await victim_cm.execute("return 1", context=globex)  # warm: its own pool is up
-    done = asyncio.Event()
-    worst_gap = 0.0
-
-    async def ticker() -> None:
-        nonlocal worst_gap
-        last = time.monotonic()
-        while not done.is_set():
-            await asyncio.sleep(0.01)
-            now = time.monotonic()
-            worst_gap = max(worst_gap, now - last)
-            last = now
-
-    async def victim() -> float:
-        worst = 0.0
-        while not done.is_set():
-            started = time.monotonic()
-            result = await victim_cm.execute("return 1", context=globex)
-            assert result.result == 1
-            worst = max(worst, time.monotonic() - started)
-            await asyncio.sleep(0.05)
-        return worst
-
-    async def run_attack() -> Any:
-        try:
-            return await attack()
-        finally:
-            done.set()
-
-    tick = asyncio.ensure_future(ticker())
-    attack_result, latency = await asyncio.gather(run_attack(), victim())
-    await tick
-    await victim_cm.close()
-    return attack_result, latency, worst_gap
-
-
 async def test_an_empty_print_loop_does_not_freeze_the_host() -> None:
     """F15: `while True: print(end='')` froze the host's loop for up to 9.3 s."""
     attacker = create_code_mode([], timeout_s=4)
@@ -154,7 +109,7 @@ async def test_an_empty_print_loop_does_not_freeze_the_host() -> None:
     async def attack() -> Any:
         return await attacker.execute("while True:\n    print(end='')", context=mallory)
 
-    result, latency, gap = await _victim_latency(attack)
+    result, latency, gap = await victim_latency(attack)
     await attacker.close()
     assert not result.success
     assert result.error.type in ("OutputLimitExceeded", "TimeoutError")
@@ -174,7 +129,7 @@ async def test_a_frame_flood_from_an_escaped_worker_does_not_freeze_the_host(
     async def attack() -> Any:
         return await cm.execute(program, globals={"FRAMES": []})
 
-    result, latency, gap = await _victim_latency(attack)
+    result, latency, gap = await victim_latency(attack)
     assert not result.success
     assert latency < VICTIM_BOUND_S, f"the victim waited {latency:.2f} s"
     assert gap < VICTIM_BOUND_S, f"the host loop stalled {gap:.2f} s"
