@@ -230,11 +230,12 @@ async def test_unknown_names_are_dropped(store: MemorySkillStorage, minilm: Any)
 
 
 async def test_a_slow_cheap_model_is_cut_off(store: MemorySkillStorage, minilm: Any) -> None:
-    model = ScriptedModel(['{"skills": ["send_email"]}'], delay_s=5)
+    model = ScriptedModel(['{"skills": ["send_email"]}'], delay_s=120)
     selector = SkillSelector(store, minilm, cheap_model=model, time_budget_s=0.2)
     started = asyncio.get_running_loop().time()
     selection = await selector.select("send an email")
-    assert asyncio.get_running_loop().time() - started < 3
+    # not waited for: far under the model's 120 s, with room for retrieval on a busy machine
+    assert asyncio.get_running_loop().time() - started < 30
     assert selection.picked_by == "retrieval" and "took over" in (selection.note or "")
     assert selection.skills
 

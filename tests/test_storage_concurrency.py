@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import signal
 import threading
 import time
@@ -117,26 +118,48 @@ def _edit_forever(url: str, tenant: str) -> None:
         storage.record_execution("counter", RunRecord(success=True))
 
 
+WRITER_START_S = 60.0  # generous: a spawned writer imports the library, slow on a busy machine
+
+
+def _wait_for_edits(storage: Any, proc: Any, above: int) -> int:
+    """Poll the store until the writer has saved past version ``above``; return the version.
+
+    Evidence, not time: on a busy machine the spawn alone can take seconds. Fails clearly if
+    the writer dies or never gets going, instead of killing it before it has written."""
+    deadline = time.monotonic() + WRITER_START_S
+    while (version := storage.get("counter").version) <= above:
+        if not proc.is_alive():
+            pytest.fail(f"the writer exited by itself (exit code {proc.exitcode}) at v{version}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the writer made no edit past v{above} in {WRITER_START_S:g} s")
+        time.sleep(0.02)
+    return version
+
+
 def test_a_writer_killed_mid_save_leaves_a_readable_version(durable_storage: Any) -> None:
     storage = durable_storage
     url = _url_of(storage)
     storage.create(_spec())
     ctx = multiprocessing.get_context("spawn")
-    for delay in (0.9, 1.13, 1.37):
+    rng = random.Random()
+    for _ in range(3):
+        before = storage.get("counter").version
         proc = ctx.Process(target=_edit_forever, args=(url, storage.tenant))
         proc.start()
-        time.sleep(delay)  # spawn start-up, then some edits
+        _wait_for_edits(storage, proc, before + 2)  # it is in its save loop now
+        time.sleep(rng.uniform(0, 0.05))  # not a wait: lands the kill at a random point
         assert proc.pid is not None
         os.kill(proc.pid, signal.SIGKILL)
         proc.join()
+        assert proc.exitcode == -signal.SIGKILL  # killed, not finished
         skill = storage.get("counter")
         history = storage.versions("counter")
         assert history[-1].version == skill.version == len(history)
+        assert skill.version > before + 2
         assert skill.code == history[-1].code
         assert skill.description == history[-1].description
-        if skill.version > 1:  # the content of one edit, never a mix of two
-            assert skill.code == "return " + skill.description.split()[-1]
-    assert skill.version > 3, "the writer never got going; the test proved nothing"
+        # the content of one edit, never a mix of two
+        assert skill.code == "return " + skill.description.split()[-1]
     # and the store still takes writes after the crashes
     after = storage.update("counter", SkillChanges(code="return 'after'"))
     assert after.version == skill.version + 1

@@ -146,6 +146,15 @@ def _docstring(text: str, indent: str) -> str:
     return f'{indent}"""{lines[0]}\n{rest}\n{indent}"""'
 
 
+#: Nesting depth past which a stub says ``Any``: a prompt needs no deeper types, and a
+#: stored schema (registered before registration bounded schemas) may nest hundreds deep.
+MAX_STUB_DEPTH = 16
+#: Schema nodes one prompt's stubs may visit before the rest are ``Any``: a reference
+#: graph whose every level refers twice to the next would otherwise expand
+#: exponentially, on the host's event loop, per request.
+MAX_STUB_NODES = 5_000
+
+
 class StubContext:
     """Collects TypedDict stubs for the object schemas met while annotating.
 
@@ -161,6 +170,8 @@ class StubContext:
         # stores every class it uses first, so insertion order is already dependency order.
         self._code: dict[str, str] = {}
         self._active_refs: set[tuple[int, str]] = set()  # guards non-class recursive refs
+        self._depth = 0
+        self._budget = MAX_STUB_NODES
 
     def render_classes(self) -> str:
         """All collected classes, each after the classes its fields use (cycles aside)."""
@@ -174,7 +185,14 @@ class StubContext:
         """Union members of a schema, flattened so nested unions dedupe together."""
         if not isinstance(schema, dict) or not schema:
             return ["Any"]
-        parts = self._parts(schema, root, hint)
+        if self._depth >= MAX_STUB_DEPTH or self._budget <= 0:
+            return ["Any"]  # bounded work whatever the schema (see MAX_STUB_NODES)
+        self._budget -= 1
+        self._depth += 1
+        try:
+            parts = self._parts(schema, root, hint)
+        finally:
+            self._depth -= 1
         return [*parts, "None"] if schema.get("nullable") is True else parts  # OpenAPI 3.0
 
     def _parts(self, schema: Schema, root: Schema, hint: str) -> list[str]:
