@@ -20,7 +20,7 @@ from .sandbox.driver import Driver
 from .security.context import ExecutionContext
 from .skills.calls import CallContext
 from .skills.manager import SkillManager
-from .skills.model import Skill
+from .skills.model import Skill, new_id
 from .skills.tools import skills_prompt
 from .storage.base import SkillStorage
 from .tools.tool import Tool
@@ -111,7 +111,8 @@ async def code_mode_with_skills(
     owns = "nothing" if code_mode else "code_mode" if driver else "everything"
     cm = code_mode or create_code_mode(tools, driver=driver, timeout_s=timeout_s,
                                        memory_mb=memory_mb)  # fmt: skip
-    ctx = context or CallContext(identity=identity)
+    # one conversation per session: its executions are one request for trust
+    ctx = context or CallContext(identity=identity, conversation=new_id())
     if embedder == "default":
         from .selection import SentenceTransformerEmbedder
 

@@ -88,10 +88,11 @@ async def main() -> None:
             await manager.call("basket_total", {"items": ["apple"]})
         skill = await manager.get("basket_total")
         print(f"after {skill.stats.executions} runs: {skill.trust.value}, {skill.status.value}")
-        print("unattended run:", await manager.call("basket_total", {"items": ["pear"]},
-                                                     context=nightly))  # fmt: skip
         await manager.approve("basket_total", reviewer="admin@acme")
         print("after review:", (await manager.get("basket_total")).trust.value)
+        # with require_review, unattended callers run approved skills only
+        print("unattended run:", await manager.call("basket_total", {"items": ["pear"]},
+                                                     context=nightly))  # fmt: skip
 
         # 6. edit, history, rollback
         await manager.update("basket_total", {"description": "Basket total in EUR"}, note="doc")

@@ -172,3 +172,27 @@ def test_cli_chat_and_run_with_an_openai_compatible_server(tmp_path, api) -> Non
         capture_output=True, text=True, timeout=120, env=env,
     )  # fmt: skip
     assert missing.returncode == 2 and "OPENAI_API_KEY" in missing.stderr
+
+
+def test_cli_chat_prints_no_terminal_controls(tmp_path, api) -> None:
+    """F23's class in `chat`: program logs and the model's text reach the terminal with
+    control and bidi characters escaped, never raw (ESC[2K ESC[1G could rewrite a line)."""
+    import json as _json
+
+    from tests.fakeapi import chat
+
+    hidden = "\x1b[2K\x1b[1G\u202e\x07"
+    program = _json.dumps({"code": f"print({hidden!r} + 'log'); return 1"})
+    api.reply(chat(calls=[("c1", "execute_python", program)]))
+    api.reply(chat("answer " + hidden))
+    proc = subprocess.run(
+        [sys.executable, "-m", "codemode_skills.cli.main", "chat", "--base-url",
+         api.url + "/v1", "--store", f"sqlite:///{tmp_path / 'c.db'}", "--no-selection"],
+        input="go\n", capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    for stream in (proc.stdout, proc.stderr):
+        assert not any(c in stream for c in "\x1b\u202e\x07"), repr(stream)
+    assert "\\x1b[2K" in proc.stdout and "\\u202e" in proc.stdout
+    assert "\\x1b[2K" in proc.stderr  # the program's log line

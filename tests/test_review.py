@@ -189,7 +189,8 @@ def test_cli_list_show_and_diff(store: str, capsys: pytest.CaptureFixture[str]) 
     code, out, _ = cli(capsys, "show", "basket_total", *at)
     assert code == 0
     assert "basket_total  v2  provisional  pending_review" in out
-    assert V2 in out and "10 runs, 90.0% success, 1 failures" in out
+    assert V2 in out and "evidence: 10 independent runs (90.0% success" in out
+    assert "from 10 requests" in out and "calls: 10 (1 failed)" in out
     assert "v2  ValueError: empty basket (line 3)" in out
     assert "requested" in out.split("review history (1):")[1]
 

@@ -166,3 +166,40 @@ def test_docstring_styles() -> None:
     )
     assert summary == "Do a thing.\n\nMore detail here."
     assert params == {"a": "the a", "b": "the b"}
+
+
+async def test_schema_tools_validate_off_the_event_loop() -> None:
+    """A skill exposed as a tool carries a model-written schema: checking a large
+    argument against it runs on the schema pool while the loop keeps serving others."""
+    import time
+
+    async def echo(args: dict) -> int:
+        return len(args["items"])
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"type": "string", "pattern": "^(a|b)*c$"}}
+        },
+    }
+    big = Tool.from_schema(name="count", description="Count.", fn=echo, input_schema=schema)
+    items = ["ab" * 500 + "c"] * 20_000
+    gaps: list[float] = []
+    stop = False
+
+    async def ticker() -> None:
+        last = time.monotonic()
+        while not stop:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    tick = asyncio.ensure_future(ticker())
+    started = time.monotonic()
+    assert await big.invoke({"items": items}) == 20_000
+    took = time.monotonic() - started
+    stop = True
+    await tick
+    assert took > 0.05, "the check was too quick to tell anything"
+    assert max(gaps) < took / 2, (max(gaps), took)

@@ -26,6 +26,7 @@ from ..errors import CodeModeError, InvalidSkillName, SkillConflict, SkillNotFou
 from ..sandbox.driver import ExecutionRequest, failure
 from ..sandbox.result import ExecutionResult
 from ..security.audit import REVIEW, AuditLog, open_audit_log
+from ..skills.display import hidden_characters
 from ..skills.manager import SkillManager
 from ..skills.model import (
     CONTENT_FIELDS,
@@ -84,18 +85,25 @@ class SkillRow(BaseModel):
     version: int
     trust: TrustLevel
     status: SkillStatus
+    #: Independent runs (what trust is earned by: one per execution, none from the
+    #: skill's origin or author), their success rates, and the distinct requests and
+    #: users behind them; ``calls`` counts every call, for context.
     runs: int
     success_rate: float
     recent_success_rate: float | None
+    requests: int
+    users: int
+    calls: int
     last_used_at: datetime | None
     updated_at: datetime
 
     @classmethod
     def of(cls, skill: Skill) -> SkillRow:
-        s = skill.stats
+        s, e = skill.stats, skill.stats.evidence
         return cls(name=skill.name, description=skill.description, version=skill.version,
-                   trust=skill.trust, status=skill.status, runs=s.executions,
-                   success_rate=s.success_rate, recent_success_rate=s.recent_success_rate,
+                   trust=skill.trust, status=skill.status, runs=e.runs,
+                   success_rate=e.success_rate, recent_success_rate=e.recent_success_rate,
+                   requests=len(e.requests), users=len(e.users), calls=s.executions,
                    last_used_at=s.last_used_at, updated_at=skill.updated_at)  # fmt: skip
 
 
@@ -146,6 +154,9 @@ class SkillDetail(BaseModel):
     errors: list[RunError]
     history: list[ReviewEvent]
     audit_enabled: bool
+    #: Hidden characters in what the reviewer reads (``display``), e.g. ``code line 3,
+    #: column 9: U+202E RIGHT-TO-LEFT OVERRIDE``; every front end warns when non-empty.
+    hidden: list[str] = []
 
     @property
     def average_ms(self) -> float | None:
@@ -177,6 +188,35 @@ def diff_versions(name: str, old: SkillVersion | None, new: SkillVersion) -> Ver
         )
     )  # fmt: skip
     return VersionDiff(from_version=old.version, to_version=new.version, text=text)
+
+
+def hidden_in(
+    skill: Skill,
+    diff: VersionDiff,
+    errors: list[RunError],
+    history: list[ReviewEvent],
+    versions: list[SkillVersion],
+    each: int = 3,
+) -> list[str]:
+    """Where the text a reviewer reads holds characters shown escaped (``display``): the
+    first ``each`` of every text (code, description, each tag, error...)."""
+    texts = [
+        ("code", skill.code),
+        ("description", skill.description),
+        *(("tag", t) for t in skill.tags),
+        *(("usage hint", h) for h in skill.usage_hints),
+        ("input_schema", json.dumps(skill.input_schema, ensure_ascii=False)),
+        ("output_schema", json.dumps(skill.output_schema, ensure_ascii=False)),
+        ("author", skill.author or ""),
+        ("diff", diff.text),
+        *(("error", e.error) for e in errors),
+        *(("caller", e.caller or "") for e in errors),
+        *(("review reason", h.reason or "") for h in history),
+        *(("reviewer", h.reviewer or "") for h in history),
+        *(("version note", v.note or "") for v in versions),
+        *(("version author", v.author or "") for v in versions),
+    ]
+    return [str(h) for where, text in texts for h in hidden_characters(text, where, limit=each)]
 
 
 def _name(name: object) -> str:
@@ -312,12 +352,13 @@ class ReviewService:
         with _translated():
             skill = await m.get(name)
             versions = await m.versions(name)
+        diff = self._diff(name, versions, from_version, to_version)
+        failed = await self.errors(tenant, name, errors)
+        events = await self.history(tenant, name, history)
         return SkillDetail(
             tenant=m.tenant, skill=skill, versions=sorted(versions, key=lambda v: -v.version),
-            diff=self._diff(name, versions, from_version, to_version),
-            errors=await self.errors(tenant, name, errors),
-            history=await self.history(tenant, name, history),
-            audit_enabled=self.audit is not None,
+            diff=diff, errors=failed, history=events, audit_enabled=self.audit is not None,
+            hidden=hidden_in(skill, diff, failed, events, versions),
         )  # fmt: skip
 
     # -- deciding ------------------------------------------------------------------------

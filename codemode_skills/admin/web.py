@@ -1,8 +1,9 @@
 """The review web page: a small server-rendered Starlette app over ``ReviewService``.
 
 Skill code, descriptions and error texts are written by models and users, so every page
-is rendered by Jinja2 with autoescape on and served with a Content-Security-Policy that
-allows no script at all. Access is by admin token: ``tokens`` maps each secret token to an
+is rendered by Jinja2 with autoescape on (``rendering``: no control or bidirectional
+character is ever shipped raw) and served with a Content-Security-Policy that allows no
+script at all. Access is by admin token: ``tokens`` maps each secret token to an
 ``AdminToken`` (the reviewer's name, recorded with every decision, and the tenants it may
 review). A browser logs in once with the token and then carries an expiring, signed,
 HttpOnly ``SameSite=Strict`` session cookie (never the token itself); scripts may send
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -34,8 +34,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InvalidSkillName
+from ..skills.display import visible
 from ..skills.model import validate_tenant
 from ..trust import TrustLevel
+from .rendering import diff_lines, environment
 from .review import ReviewConflict, ReviewInputError, ReviewNotFound, ReviewService
 
 HERE = Path(__file__).parent
@@ -194,22 +196,6 @@ def _cross_site(request: Request) -> bool:
     return bool(origin) and urlsplit(origin or "").netloc != request.headers.get("host")
 
 
-def _diff_lines(text: str) -> list[tuple[str, str]]:
-    """Each line of a unified diff with its CSS class (the two file lines are headers)."""
-    kinds = {"@": "hunk", "+": "add", "-": "del"}
-    return [("meta" if i < 2 else kinds.get(line[:1], "ctx"), line)
-            for i, line in enumerate(text.splitlines())]  # fmt: skip
-
-
-def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
-    env.filters["dt"] = lambda v: "–" if v is None else v.strftime("%Y-%m-%d %H:%M UTC")
-    env.filters["q"] = lambda v: quote(str(v), safe="")
-    env.filters["pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True)
-    return env
-
-
 def create_admin_app(
     service: ReviewService,
     *,
@@ -223,7 +209,7 @@ def create_admin_app(
     ``secret_key`` signs sessions and CSRF tokens (default: random, so a restart logs
     everyone out; pass one to share sessions between workers)."""
     auth = _Auth(tokens, secret_key or secrets.token_bytes(32), int(session_hours * 3600))
-    env = _environment()
+    env = environment(HERE / "templates")
 
     def page(request: Request, template: str, code: int = 200, **ctx: Any) -> Response:
         flash = None
@@ -234,7 +220,7 @@ def create_admin_app(
             flash=flash, admin=who.admin if who else None,
             csrf=auth.csrf(who.session) if who and who.session else "", **ctx,
         )  # fmt: skip
-        response = HTMLResponse(html, status_code=code)
+        response = HTMLResponse(visible(html), status_code=code)  # a last scrub
         if FLASH_COOKIE in request.cookies:
             response.delete_cookie(FLASH_COOKIE, path="/")
         return response
@@ -351,7 +337,7 @@ def create_admin_app(
             return error(request, 400, str(exc), who)
         lower = [t for t in TrustLevel if t < detail.skill.trust]
         return page(request, "skill.html", who=who, d=detail, s=detail.skill, lower=lower,
-                    diff=_diff_lines(detail.diff.text))  # fmt: skip
+                    diff=diff_lines(detail.diff.text))  # fmt: skip
 
     async def decide(request: Request) -> Response:
         tenant, name = request.path_params["tenant"], request.path_params["name"]

@@ -17,6 +17,7 @@ from ..agent import Agent
 from ..codemode import create_code_mode
 from ..events import Event
 from ..models.base import Message, Model, ModelError
+from ..skills.display import say
 from ..storage import open_storage
 from ..with_skills import code_mode_with_skills
 
@@ -63,11 +64,11 @@ def model_from(args: argparse.Namespace) -> Model:
 def _show(event: Event) -> None:
     d = event.data
     if event.type == "agent:tool_call":
-        print(f"  → {d['name']}", file=sys.stderr)
+        say(f"  → {d['name']}", err=True)
     elif event.type == "code_mode:console":
-        print(f"  | {d['text'].rstrip()}", file=sys.stderr)
+        say(f"  | {d['text'].rstrip()}", err=True)
     elif event.type in ("skill:registered", "skill:trust_changed"):
-        print(f"  ★ {event.type}: {d.get('name')}", file=sys.stderr)
+        say(f"  ★ {event.type}: {d.get('name')}", err=True)
 
 
 async def converse(args: argparse.Namespace, turns: Iterable[str]) -> int:
@@ -75,7 +76,7 @@ async def converse(args: argparse.Namespace, turns: Iterable[str]) -> int:
     try:
         model = model_from(args)
     except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return 2
     tools: list[Any] = []
     if args.demo_tools:
@@ -99,16 +100,16 @@ async def converse(args: argparse.Namespace, turns: Iterable[str]) -> int:
             )  # fmt: skip
             if session.selected:
                 names = ", ".join(s.name for s in session.selected)
-                print(f"  (skills: {names})", file=sys.stderr)
+                say(f"  (skills: {names})", err=True)
             agent = Agent(model, session.registry, system_prompt=session.system_prompt,
                           max_iterations=args.max_iterations, events=cm.events)  # fmt: skip
             try:
                 result = await agent.run(history)
             except ModelError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                say(f"error: {exc}", err=True)
                 return 1
             history = result.messages
-            print(result.text, flush=True)
+            say(result.text)
     return 0
 
 

@@ -4,6 +4,10 @@
 store through ``ReviewService`` (the same checks as the web page); ``serve`` runs that web
 page. Exit codes: 0 done, 1 refused (not found, not pending, store failure), 2 bad usage.
 
+Everything printed passes through ``say`` (``display.visible``): skill text is a model's,
+and a terminal obeys the control characters in it, so they are shown as escapes
+(``\\x1b``, ``\\u202e``), and ``show`` / ``diff`` warn when there are any.
+
 Decisions are audited. ``--audit URL`` names the log (``jsonl:///path``, a SQL URL,
 ``none``); without it a SQL store (sqlite, postgresql) logs to its own ``cms_audit``
 table, so the history survives next to the skills, and other stores log nothing.
@@ -15,7 +19,6 @@ import argparse
 import asyncio
 import os
 import stat
-import sys
 from typing import Any
 
 from ..admin.review import (
@@ -26,6 +29,7 @@ from ..admin.review import (
     SkillRow,
 )
 from ..errors import CodeModeError
+from ..skills.display import hidden_characters, hidden_warning, say
 from ..trust import TrustLevel
 
 OK, REFUSED, USAGE = 0, 1, 2
@@ -84,7 +88,7 @@ def audit_url(store: str, audit: str | None) -> str | None:
 def _row(r: SkillRow) -> str:
     rate = f"{r.success_rate:6.1%}" if r.runs else "     -"
     return (f"  {r.name:32} v{r.version:<3} {r.trust.value:11} {r.status.value:14} "
-            f"{r.runs:6} runs {rate}  {r.description[:60]}")  # fmt: skip
+            f"{r.runs:5} runs {rate} {r.users:3} users  {r.description[:60]}")  # fmt: skip
 
 
 def _when(value: Any) -> str:
@@ -94,46 +98,60 @@ def _when(value: Any) -> str:
 async def _show(service: ReviewService, args: argparse.Namespace) -> None:
     d = await service.detail(args.tenant, args.name, errors=args.errors)
     s, st = d.skill, d.skill.stats
-    print(f"{s.name}  v{s.version}  {s.trust.value}  {s.status.value}")
-    print(s.description)
-    print(f"tags: {', '.join(s.tags) or '-'}   author: {s.author or '-'}   "
-          f"updated: {_when(s.updated_at)}")  # fmt: skip
-    recent = st.recent_success_rate
+    say(f"{s.name}  v{s.version}  {s.trust.value}  {s.status.value}")
+    if d.hidden:
+        say(hidden_warning(d.hidden))
+        for where in d.hidden:
+            say(f"  {where}")
+    say(s.description)
+    tags, author = ", ".join(s.tags) or "-", s.author or "-"
+    say(f"tags: {tags}   author: {author}   updated: {_when(s.updated_at)}")
+    ev = st.evidence
+    recent = ev.recent_success_rate
     average = f"{d.average_ms:.1f} ms" if d.average_ms is not None else "-"
-    print(f"stats: {st.executions} runs, {st.success_rate:.1%} success, {st.failures} failures, "
-          f"last 20: {'-' if recent is None else f'{recent:.0%}'}, avg {average}, "
-          f"last used {_when(st.last_used_at)}")  # fmt: skip
-    print(f"\n--- code (v{s.version}) ---\n{s.code}\n---")
-    print(f"\nlast errors ({len(d.errors)}):")
+    say(
+        f"evidence: {ev.runs} independent runs ({ev.success_rate:.1%} success, last 20: "
+        f"{'-' if recent is None else f'{recent:.0%}'}) from {len(ev.requests)} requests, "
+        f"{len(ev.users)} users besides the author"
+    )
+    say(
+        f"calls: {st.executions} ({st.failures} failed), avg {average}, "
+        f"last used {_when(st.last_used_at)}"
+    )
+    say(f"\n--- code (v{s.version}) ---\n{s.code}\n---")
+    say(f"\nlast errors ({len(d.errors)}):")
     for e in d.errors:
-        print(f"  {_when(e.at)}  v{e.version}  {e.error}" + (f"  [{e.caller}]" if e.caller else ""))
+        say(f"  {_when(e.at)}  v{e.version}  {e.error}" + (f"  [{e.caller}]" if e.caller else ""))
     if not d.audit_enabled:
-        print("\nreview history: no audit log configured")
+        say("\nreview history: no audit log configured")
         return
-    print(f"\nreview history ({len(d.history)}):")
+    say(f"\nreview history ({len(d.history)}):")
     for h in d.history:
         reason = f"  reason: {h.reason}" if h.reason else ""
-        print(f"  {_when(h.at)}  {h.decision:10} by {h.reviewer or '-':12} v{h.version}{reason}")
+        say(f"  {_when(h.at)}  {h.decision:10} by {h.reviewer or '-':12} v{h.version}{reason}")
 
 
 async def _act(service: ReviewService, args: argparse.Namespace) -> None:
     action, tenant = args.action, args.tenant
     if action == "list":
         queue = await service.queue(tenant)
-        print(f"waiting for review ({len(queue.pending)}):")
+        say(f"waiting for review ({len(queue.pending)}):")
         for row in queue.pending:
-            print(_row(row))
-        print(f"all skills ({len(queue.skills)}):")
+            say(_row(row))
+        say(f"all skills ({len(queue.skills)}):")
         for row in queue.skills:
-            print(_row(row))
+            say(_row(row))
     elif action == "show":
         await _show(service, args)
     elif action == "diff":
         diff = await service.diff(tenant, args.name, args.from_version, args.to_version)
         if diff.from_version is None:
-            print(f"v{diff.to_version} is the first version: nothing to compare with")
+            say(f"v{diff.to_version} is the first version: nothing to compare with")
         else:
-            print(diff.text or f"v{diff.from_version} and v{diff.to_version} have the same content")
+            hidden = [str(h) for h in hidden_characters(diff.text, "diff")]
+            if hidden:  # on stderr: the diff itself stays a diff on stdout
+                say(hidden_warning(hidden) + "\n  " + "\n  ".join(hidden), err=True)
+            say(diff.text or f"v{diff.from_version} and v{diff.to_version} have the same content")
     else:
         if action == "approve":
             skill = await service.approve(tenant, args.name, args.reviewer)
@@ -142,27 +160,27 @@ async def _act(service: ReviewService, args: argparse.Namespace) -> None:
         else:
             skill = await service.demote(tenant, args.name, args.reviewer, args.reason, args.to)
         done = {"approve": "approved", "reject": "rejected", "demote": "demoted"}[action]
-        print(f"{skill.name}: {done} by {args.reviewer}; now {skill.trust.value}, "
-              f"{skill.status.value}")  # fmt: skip
+        state = f"{skill.trust.value}, {skill.status.value}"
+        say(f"{skill.name}: {done} by {args.reviewer}; now {state}")
 
 
 async def _run(args: argparse.Namespace, audit: str | None) -> int:
     try:
         service = ReviewService(args.store, audit=audit)
     except (ValueError, CodeModeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return USAGE
     async with service:
         try:
             await _act(service, args)
         except ReviewInputError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            say(f"error: {exc}", err=True)
             return USAGE
         except (ReviewNotFound, ReviewConflict) as exc:
-            print(f"refused: {exc}", file=sys.stderr)
+            say(f"refused: {exc}", err=True)
             return REFUSED
         except CodeModeError as exc:  # the store failed or refused
-            print(f"error: {exc}", file=sys.stderr)
+            say(f"error: {exc}", err=True)
             return REFUSED
     return OK
 
@@ -174,8 +192,7 @@ def _tokens(args: argparse.Namespace) -> dict[str, Any]:
     if args.token_file:
         mode = os.stat(args.token_file).st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            print(f"warning: {args.token_file} is readable by others; chmod 600 it",
-                  file=sys.stderr)  # fmt: skip
+            say(f"warning: {args.token_file} is readable by others; chmod 600 it", err=True)
         tokens.update(load_tokens(args.token_file))
     tokens.update(parse_token(spec) for spec in args.token)
     if not tokens:
@@ -190,20 +207,19 @@ def _serve(args: argparse.Namespace, audit: str | None) -> int:
 
         from ..admin.web import create_admin_app
     except ImportError as exc:
-        print(f"error: the web page needs: pip install 'codemode-skills[admin]' ({exc})",
-              file=sys.stderr)  # fmt: skip
+        say(f"error: the web page needs: pip install 'codemode-skills[admin]' ({exc})", err=True)
         return USAGE
     except (ValueError, OSError, CodeModeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return USAGE
     service = ReviewService(args.store, audit=audit)
     try:
         app = create_admin_app(service, tokens=tokens, secure_cookies=args.secure_cookies)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return USAGE
-    print(f"review page: http://{args.host}:{args.port}/  ({len(tokens)} token(s), audit "
-          f"{'on' if audit else 'off'})", file=sys.stderr)  # fmt: skip
+    where, audited = f"http://{args.host}:{args.port}/", "on" if audit else "off"
+    say(f"review page: {where}  ({len(tokens)} token(s), audit {audited})", err=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:

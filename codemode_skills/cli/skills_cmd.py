@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import CodeModeError
+from ..skills.display import say
 from ..skills.model import CONTENT_FIELDS, SkillStatus
 from ..storage import open_storage
 from ..trust import TrustLevel
@@ -51,19 +52,19 @@ async def _import(storage: Any, rows: list[dict[str, Any]]) -> int:
                     current = storage.get(spec["name"])
                 except KeyError:
                     await manager.register(spec, author="import")
-                    print(f"imported {spec['name']}")
+                    say(f"imported {spec['name']}")
                     continue
                 changes = {
                     k: v for k, v in spec.items() if k != "name" and getattr(current, k) != v
                 }
                 if changes:
                     await manager.update(spec["name"], changes, author="import", note="import")
-                    print(f"updated {spec['name']}")
+                    say(f"updated {spec['name']}")
                 else:
-                    print(f"unchanged {spec['name']}")
+                    say(f"unchanged {spec['name']}")
             except CodeModeError as exc:
                 failed += 1
-                print(f"refused {spec.get('name')}: {exc}", file=sys.stderr)
+                say(f"refused {spec.get('name')}: {exc}", err=True)
     return 1 if failed else 0
 
 
@@ -72,16 +73,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "list":
             for skill in storage.list():
-                print(_line(skill))
+                say(_line(skill))
         elif args.action == "show":
-            print(json.dumps(storage.get(args.name).model_dump(mode="json"), indent=2))
+            say(json.dumps(storage.get(args.name).model_dump(mode="json"), indent=2))
         elif args.action == "history":
             for v in storage.versions(args.name):
-                print(f"v{v.version}  {v.created_at:%Y-%m-%d %H:%M}  {v.author or '-':12} "
-                      f"{v.note or ''}")  # fmt: skip
+                author, note = v.author or "-", v.note or ""
+                say(f"v{v.version}  {v.created_at:%Y-%m-%d %H:%M}  {author:12} {note}")
         elif args.action == "search":
             for hit in storage.search(args.query, limit=10, status=None):
-                print(f"{hit.score:7.3f}  {_line(hit.skill)}")
+                say(f"{hit.score:7.3f}  {_line(hit.skill)}")
         elif args.action == "export":
             out = sys.stdout if args.file == "-" else open(args.file, "w", encoding="utf-8")
             for skill in storage.list():
@@ -95,12 +96,12 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(_import(storage, rows))
         elif args.action == "deprecate":
             storage.set_state(args.name, status=SkillStatus.DEPRECATED)
-            print(f"{args.name} deprecated (still callable by name, hidden from selection)")
+            say(f"{args.name} deprecated (still callable by name, hidden from selection)")
         elif args.action == "rollback":
             skill = storage.rollback(args.name, args.version, author="cli",
                                      trust=TrustLevel.UNTRUSTED)  # fmt: skip
-            print(f"{args.name}: v{skill.version} has the content of v{args.version}")
+            say(f"{args.name}: v{skill.version} has the content of v{args.version}")
     except (CodeModeError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return 1
     return 0

@@ -15,6 +15,7 @@ from ..agent import Agent
 from ..events import Event
 from ..models.base import ModelResponse, ToolCall, Usage
 from ..models.scripted import ScriptedModel
+from ..skills.display import say
 from ..storage.base import SkillStorage
 from ..trust import RelaxedTrustStrategy
 from ..with_skills import code_mode_with_skills
@@ -60,16 +61,16 @@ def _show(event: Event) -> None:
     d = event.data
     if event.type == "agent:tool_call":
         args = json.dumps(d["arguments"])
-        print(f"   → {d['name']}({args[:70] + '…' if len(args) > 70 else args})")
+        say(f"   → {d['name']}({args[:70] + '…' if len(args) > 70 else args})")
     elif event.type == "agent:tool_result":
         text = d["content"]
-        print(f"   ← {text[:110] + '…' if len(text) > 110 else text}")
+        say(f"   ← {text[:110] + '…' if len(text) > 110 else text}")
     elif event.type == "skill:registered":
-        print(f"   ★ skill saved: {d['name']} v{d['version']} ({d['trust']})")
+        say(f"   ★ skill saved: {d['name']} v{d['version']} ({d['trust']})")
     elif event.type == "skill:trust_changed":
-        print(f"   ↑ trust of {d['name']}: {d['old']} → {d['new']} ({d['reason']})")
+        say(f"   ↑ trust of {d['name']}: {d['old']} → {d['new']} ({d['reason']})")
     elif event.type == "agent:model_response" and d["text"]:
-        print(f"   assistant: {d['text']}")
+        say(f"   assistant: {d['text']}")
 
 
 async def run_skills_demo(
@@ -96,8 +97,8 @@ async def run_skills_demo(
             trust_strategy=strategy,
         )  # fmt: skip
         picked = [s.name for s in session.selected]
-        print(f"\n[{i + 1}] user: {request}")
-        print(f"   selected skills: {', '.join(picked) if picked else '(none yet)'}")
+        say(f"\n[{i + 1}] user: {request}")
+        say(f"   selected skills: {', '.join(picked) if picked else '(none yet)'}")
         if "warmest_dry_city" in picked:
             script = [_call("warmest_dry_city"), _say("Cairo is the warmest dry city (27 °C).")]
         else:

@@ -22,6 +22,7 @@ from ..events import CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT, EventHub
 from ..security.audit import TOOL_CALL as AUDIT_TOOL_CALL
 from ..security.audit import Auditor
 from ..security.context import call_context
+from ..tools.blocking import enter_execution
 from .runtime import scrub
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ class Bridge:
         self.token = signer.issue(context) if self.signer is not None and context else None
         #: The context every call of this execution runs in (see ``dispatch_context``).
         self._calls_context = call_context(context)
+        # this execution's blocking tool calls share one budget of their own
+        self._calls_context.run(enter_execution)
         self._verified: tuple[str, dict[str, Any]] | None = None
         self._checks = (
             self.signer is not None

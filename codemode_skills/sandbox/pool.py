@@ -1,67 +1,55 @@
-"""The template process and its pool of ready workers (host side).
+"""The pool of single-use workers forked by the template (host side).
 
-The template is started once with ``python -I`` and an empty environment and forks
-single-use workers on request. A new worker's socket and pidfd arrive over the control
-channel (SCM_RIGHTS); the pool wraps the socket in a ``WorkerLink`` and waits for the
-worker's warm-up to finish before handing it out, so none of that is on the request path.
+The template (``template_host``) forks workers on request. A new worker's socket and
+pidfd arrive over the control channel (SCM_RIGHTS); the pool wraps the socket in a
+``WorkerLink`` and waits for the worker's warm-up before handing it out, so none of that
+is on the request path.
+
+Scheduling (F13). ``size`` warm workers are kept waiting. Beyond them the pool forks one
+worker per *eligible* waiting request, up to ``max_workers`` processes in all (busy,
+idle and being forked): the template can never be asked for more, however many requests
+wait, so a burst cannot become a fork bomb. A tenant holds at most ``per_tenant``
+workers; its further requests wait without counting as demand, and waiting requests are
+served with the tenants taking turns (``scheduler.FairQueue``). A request waits at most
+``queue_timeout_s`` and then gets a ``SandboxError`` saying why.
+
+Recovery (F04). A template that exits, or stops answering spawn requests
+(``template_timeout_s``), is killed and relaunched in the background; waiting requests
+are served by the new one, or fail with a ``SandboxError`` if it cannot start. A
+template lost three times in a row without a single worker coming up in between is not
+relaunched on its own again: the next request tries, once.
+
+Every task and callback the pool starts runs in an empty ``contextvars.Context``, never
+in the context of the request that happened to start or restart it (F07).
 """
 
 from __future__ import annotations
 
-import array
 import asyncio
-import json
 import os
-import signal
 import socket
-import subprocess
-import sys
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import SandboxError
-from . import wire
-from .bwrap import PACKAGE_ROOT, bwrap_prefix
 from .link import WorkerLink
-from .template import BOOT
+from .scheduler import FairQueue, Waiter, default_max_workers
+from .template_host import ANSWER_TIMEOUT_S, SandboxGone, TemplateProcess, Worker, detached
+
+__all__ = ["DEFAULT_PRESET", "Worker", "WorkerPool", "default_max_workers"]
 
 #: The (memory MB, CPU s) workers are forked with until a request needs more.
 DEFAULT_PRESET = (256, 31)
-#: Workers that fail to come up in a row before the pool stops trying and says why.
+#: Workers that fail to come up (or templates lost) in a row before the pool gives up.
 MAX_CONSECUTIVE_FAILURES = 3
 
 
-class Worker:
-    """One single-use worker: its pid, a pidfd to kill it by, and its socket link."""
-
-    def __init__(self, pid: int, pidfd: int, link: WorkerLink, preset: tuple[int, int]) -> None:
-        self.pid = pid
-        self.pidfd = pidfd
-        self.link = link
-        #: (memory MB, CPU s) the worker set at fork; it can lower them, never raise them
-        self.preset = preset
-
-    def fits(self, need: tuple[int, int]) -> bool:
-        return need[0] <= self.preset[0] and need[1] <= self.preset[1]
-
-    def kill(self) -> None:
-        if self.pidfd < 0:
-            return
-        try:
-            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        self.kill()
-        self.link.close()
-        if self.pidfd >= 0:
-            os.close(self.pidfd)
-            self.pidfd = -1
-
-
 class WorkerPool:
-    """Owns the template process; keeps ``size`` warmed-up workers ready."""
+    """Owns the template process; schedules its workers (see the module docstring).
+
+    ``accept(report)`` is called with each new template's isolation report and may raise
+    (e.g. ``IsolationUnavailable``) to refuse it."""
 
     def __init__(
         self,
@@ -73,157 +61,183 @@ class WorkerPool:
         start_timeout_s: float,
         max_line: int,
         spin_s: float = 0.0,
+        max_workers: int | None = None,
+        per_tenant: int | None = None,
+        queue_timeout_s: float | None = None,
+        template_timeout_s: float = ANSWER_TIMEOUT_S,
+        accept: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.size = size
+        self.max_workers = max(size, max_workers or default_max_workers())
         self.layers = layers
         self.restricted = restricted
         self.bwrap = bwrap
         self.start_timeout_s = start_timeout_s
+        self.queue_timeout_s = start_timeout_s if queue_timeout_s is None else queue_timeout_s
+        self.template_timeout_s = template_timeout_s
         self.max_line = max_line
         self.spin_s = spin_s
+        self.accept = accept
         self.report: dict[str, Any] = {}
         #: The limits new workers are forked with: the largest any request has needed.
         self.hint: tuple[int, int] = DEFAULT_PRESET
-        self._proc: subprocess.Popen[bytes] | None = None
+        #: Workers requested from templates so far (for tests and monitoring).
+        self.spawned = 0
+        self._template: TemplateProcess | None = None
+        self._up = False  # the template is ready and its report accepted
+        #: The control socket of the template while it is up (None: none, or starting).
         self._ctrl: socket.socket | None = None
+        self._launching: asyncio.Task[None] | None = None
         self._idle: deque[Worker] = deque()
-        self._waiters: deque[asyncio.Future[Worker]] = deque()
-        self._outstanding = 0
+        self._queue: FairQueue[Worker] = FairQueue(per_tenant or max(1, self.max_workers // 2))
+        self._outstanding = 0  # forks requested from the current template, not yet ready
         self._failures = 0
+        self._losses = 0
         self._broken: SandboxError | None = None
-        self._ready: asyncio.Future[dict[str, Any]] | None = None
         self._exits: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._preparing: set[asyncio.Task[None]] = set()
-        self._stderr_tail = b""
+
+    @property
+    def per_tenant(self) -> int:
+        return self._queue.per_tenant
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None and self._ctrl is not None
+        return self._up and self._template is not None and self._template.alive
 
-    # -- the template ---------------------------------------------------------------------
-    async def launch(self) -> dict[str, Any]:
-        """Start the template and wait for its isolation report."""
-        loop = asyncio.get_running_loop()
-        host_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = json.dumps(
-            {"ctrl_fd": child_end.fileno(), "layers": self.layers, "restricted": self.restricted}
-        )
-        try:
-            command = [sys.executable, "-I", "-c", BOOT, PACKAGE_ROOT, config]
-            if self.bwrap:
-                command = bwrap_prefix(self.bwrap) + command
-            self._proc = subprocess.Popen(  # noqa: ASYNC220 - a quick fork+exec, once
-                command, env={}, pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/",
-            )  # fmt: skip
-        finally:
-            child_end.close()
-        host_end.setblocking(False)
-        self._ctrl = host_end
-        self._broken, self._failures, self._outstanding = None, 0, 0
-        self._ready = loop.create_future()
-        loop.add_reader(host_end.fileno(), self._on_control)
-        assert self._proc.stderr is not None
-        os.set_blocking(self._proc.stderr.fileno(), False)
-        loop.add_reader(self._proc.stderr.fileno(), self._on_stderr)
-        try:
-            self.report = await asyncio.wait_for(asyncio.shield(self._ready), self.start_timeout_s)
-        except (asyncio.TimeoutError, SandboxError) as exc:
-            tail = self.stderr_tail()
-            self.shutdown()
-            raise SandboxError(f"the sandbox template did not start: {exc}\n{tail}") from None
-        return self.report
+    @property
+    def _proc(self) -> Any:
+        """The template's process (``Popen``), or None."""
+        return self._template.proc if self._template is not None else None
 
     def stderr_tail(self) -> str:
-        return self._stderr_tail.decode("utf-8", "replace")[-2000:]
+        return self._template.stderr_tail() if self._template is not None else ""
 
-    def shutdown(self, reason: str = "the sandbox was closed") -> None:
-        loop = asyncio.get_event_loop()
-        if self._ctrl is not None:
-            loop.remove_reader(self._ctrl.fileno())
-            self._ctrl.close()
-            self._ctrl = None
+    # -- the template ---------------------------------------------------------------------
+    async def ensure_running(self) -> None:
+        """Start the template unless it runs; concurrent callers share one launch, and a
+        caller that gives up does not abort it for the others."""
+        if self.running:
+            return
+        self._relaunch()
+        assert self._launching is not None
+        await asyncio.shield(self._launching)
+
+    def _relaunch(self) -> None:
+        if self._launching is None:
+            task = asyncio.get_running_loop().create_task(self._launch(), context=detached())
+            self._launching = task
+            task.add_done_callback(self._launched)
+
+    def _launched(self, task: asyncio.Task[None]) -> None:
+        self._launching = None
+        if not task.cancelled():
+            task.exception()  # retrieved: ensure_running's callers and waiters got it
+
+    async def _launch(self) -> None:
+        if self._template is not None:  # it died, and the pool has not heard yet
+            self._template.close()
+            self._drop_template()
+        self._broken, self._failures, self._outstanding, self._up = None, 0, 0, False
+        template = TemplateProcess(
+            layers=self.layers,
+            restricted=self.restricted,
+            bwrap=self.bwrap,
+            answer_timeout_s=self.template_timeout_s,
+            on_message=self._on_message,
+            on_gone=self._on_gone,
+        )
+        self._template = template
+        try:
+            report = await asyncio.wait_for(asyncio.shield(template.ready), self.start_timeout_s)
+            if self.accept is not None:
+                self.accept(report)
+        except (asyncio.TimeoutError, SandboxGone, SandboxError) as exc:
+            tail = template.stderr_tail()
+            template.close()
+            if self._template is template:
+                self._template = None
+            error = (
+                exc
+                if isinstance(exc, SandboxError)
+                else SandboxError(f"the sandbox template did not start: {exc}\n{tail}")
+            )
+            self._fail_waiters(error)
+            raise error from None
+        self.report = report
+        self._up, self._ctrl = True, template.ctrl
+        self._pump()
+
+    def _on_gone(self, reason: str) -> None:
+        """The template exited or stopped answering (it is killed already)."""
+        if not self._up:
+            return  # still starting: ``_launch`` reports it
+        self._drop_template()
+        self._losses += 1
+        if self._losses >= MAX_CONSECUTIVE_FAILURES:
+            self._broken = SandboxError(f"{reason}\n(lost {self._losses} times in a row)")
+            self._fail_waiters(self._broken)
+            return
+        self._relaunch()
+
+    def _drop_template(self) -> None:
+        """Forget everything that belonged to the template being replaced. Busy workers
+        die with it (they run under PDEATHSIG); their executions see the socket close."""
+        self._template, self._up, self._ctrl, self._outstanding = None, False, None, 0
         while self._idle:
             self._idle.popleft().close()
+        for task in list(self._preparing):
+            task.cancel()
+        for status in self._exits.values():
+            if not status.done():
+                status.set_result({})  # nobody is left to report how the worker ended
+
+    def shutdown(self, reason: str = "the sandbox was closed") -> None:
+        """Stop the template and every worker; waiting requests fail with ``reason``."""
+        if self._launching is not None:
+            self._launching.cancel()
+        template = self._template
+        self._drop_template()
+        if template is not None:
+            template.close(reason)
         self._fail_waiters(SandboxError(reason))
-        if self._proc is not None:
-            if self._proc.stderr is not None:
-                loop.remove_reader(self._proc.stderr.fileno())
-                self._proc.stderr.close()
-            if self._proc.poll() is None:
-                self._proc.kill()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-            self._proc = None
-        if self._ready is not None and not self._ready.done():
-            self._ready.set_exception(SandboxError("the sandbox template exited"))
-            self._ready.exception()  # retrieved: launch() reports it
 
-    def _on_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        try:
-            data = os.read(self._proc.stderr.fileno(), 65536)
-        except BlockingIOError:
-            return
-        if not data:
-            asyncio.get_event_loop().remove_reader(self._proc.stderr.fileno())
-        self._stderr_tail = (self._stderr_tail + data)[-8192:]
-
-    def _on_control(self) -> None:
-        assert self._ctrl is not None
-        try:
-            data, ancdata, _, _ = self._ctrl.recvmsg(65536, socket.CMSG_SPACE(8))
-        except BlockingIOError:
-            return
-        except OSError:
-            data, ancdata = b"", []
-        fds: list[int] = []
-        for level, kind, payload in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                arr = array.array("i")
-                arr.frombytes(payload[: len(payload) - len(payload) % arr.itemsize])
-                fds.extend(arr)
-        if not data:
-            for fd in fds:
-                os.close(fd)
-            self.shutdown(f"the sandbox template exited\n{self.stderr_tail()}")
-            return
-        try:
-            message = wire.decode(data)
-        except wire.WireError:
-            message = {"op": "?"}
+    def _on_message(self, message: dict[str, Any], fds: list[int]) -> None:
         op = message.get("op")
-        preset = message.get("preset")
-        if (
-            op == "worker"
-            and len(fds) == 2
-            and isinstance(message.get("pid"), int)
-            and isinstance(preset, list)
-            and len(preset) == 2
-            and all(isinstance(v, int) for v in preset)
-        ):
-            task = asyncio.get_event_loop().create_task(
-                self._prepare(message["pid"], socket.socket(fileno=fds[0]), fds[1], tuple(preset))
-            )
-            self._preparing.add(task)
-            task.add_done_callback(self._preparing.discard)
-            return
+        if op == "worker":
+            pid, preset = message.get("pid"), message.get("preset")
+            if (
+                len(fds) == 2
+                and isinstance(pid, int)
+                and isinstance(preset, list)
+                and len(preset) == 2
+                and all(isinstance(v, int) for v in preset)
+            ):
+                sock = socket.socket(fileno=fds[0])
+                run = self._prepare(pid, sock, fds[1], (preset[0], preset[1]), self._template)
+                task = asyncio.get_running_loop().create_task(run, context=detached())
+                self._preparing.add(task)
+                task.add_done_callback(self._preparing.discard)
+                return
+            self._outstanding = max(0, self._outstanding - 1)
+            self._worker_failed()
         for fd in fds:
             os.close(fd)
-        if op == "ready" and self._ready is not None and not self._ready.done():
-            self._ready.set_result(message.get("isolation") or {})
-        elif op == "exit":
-            waiter = self._exits.get(message.get("pid"))  # type: ignore[arg-type]
-            if waiter is not None and not waiter.done():
-                waiter.set_result(message)
+        if op == "exit":
+            status = self._exits.get(message.get("pid"))  # type: ignore[arg-type]
+            if status is not None and not status.done():
+                status.set_result(message)
 
     # -- workers --------------------------------------------------------------------------
     async def _prepare(
-        self, pid: int, sock: socket.socket, pidfd: int, preset: tuple[int, int]
+        self,
+        pid: int,
+        sock: socket.socket,
+        pidfd: int,
+        preset: tuple[int, int],
+        template: TemplateProcess | None,
     ) -> None:
-        """Wait for a new worker's warm-up, then hand it to a waiter or the idle queue.
+        """Wait for a new worker's warm-up, then hand it out or keep it idle.
         Whatever goes wrong counts as a failed worker: nothing may leave a waiter hanging."""
         link: WorkerLink | None = None
         try:
@@ -231,36 +245,36 @@ class WorkerPool:
             ok = await asyncio.wait_for(asyncio.shield(link.ready), self.start_timeout_s)
         except (Exception, asyncio.CancelledError):
             ok = False
-        self._outstanding -= 1
+        current = template is self._template and self.running
+        if template is self._template:
+            self._outstanding = max(0, self._outstanding - 1)
         if link is None:
             sock.close()
             os.close(pidfd)
-            self._worker_failed()
-            return
-        worker = Worker(pid, pidfd, link, preset)
-        if not ok or not self.running:
-            worker.close()
-            self._worker_failed()
-            return
-        self._failures = 0
-        link.handler = None  # idle: anything it sends now is a protocol breach
-        link.on_close = lambda exc: self._discard_idle(worker)
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(worker)
+        else:
+            worker = Worker(pid, pidfd, link, preset)
+            worker.origin = template
+            if ok and current:
+                self._failures = self._losses = 0
+                link.handler = None  # idle: anything it sends now is a protocol breach
+                link.on_close = lambda exc: self._discard_idle(worker)
+                self._idle.append(worker)
+                self._pump()
                 return
-        self._idle.append(worker)
+            worker.close()
+        if current:
+            self._worker_failed()
 
     def _worker_failed(self) -> None:
+        """Workers failing in a row mean the template is no good: replace it."""
         self._failures += 1
-        if self._failures >= MAX_CONSECUTIVE_FAILURES:
-            self._broken = SandboxError(
-                f"{self._failures} sandbox workers in a row failed to start\n{self.stderr_tail()}"
-            )
-            self._fail_waiters(self._broken)
-        else:
+        if self._failures < MAX_CONSECUTIVE_FAILURES:
             self.refill()
+        elif self._template is not None:
+            reason = f"{self._failures} sandbox workers in a row failed to start"
+            reason += f"\n{self.stderr_tail()}"
+            self._template.close(reason)
+            self._on_gone(reason)
 
     def _discard_idle(self, worker: Worker) -> None:
         if worker in self._idle:
@@ -269,21 +283,46 @@ class WorkerPool:
             self.refill()
 
     def _fail_waiters(self, exc: SandboxError) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_exception(exc)
+        for waiter in self._queue.drain():
+            if not waiter.future.done():
+                waiter.future.set_exception(exc)
+
+    def _pump(self) -> None:
+        """Hand idle workers to eligible waiters (tenants taking turns), then fork for
+        the demand that is left."""
+        while self._idle:
+            waiter = self._queue.pop()
+            if waiter is None:
+                break
+            worker = self._idle.popleft()
+            self._claim(worker, waiter.tenant)
+            waiter.future.set_result(worker)
+        self.refill()
 
     def refill(self) -> None:
-        if self._ctrl is None or self._broken is not None:
+        """Fork for the eligible waiters plus ``size`` spares, within ``max_workers``."""
+        template = self._template
+        if template is None or not self._up or self._broken is not None:
             return
-        missing = self.size - len(self._idle) - self._outstanding
-        if missing > 0:
+        idle, busy = len(self._idle), self._queue.holding.total()
+        wanted = self._queue.eligible() + self.size - idle - self._outstanding
+        missing = min(wanted, self.max_workers - busy - idle - self._outstanding)
+        if missing > 0 and template.request_workers(missing, self.hint):
             self._outstanding += missing
-            try:
-                self._ctrl.send(b"s%d,%d;" % self.hint * missing)
-            except OSError:
-                self._outstanding -= missing
+            self.spawned += missing
+
+    def _claim(self, worker: Worker, tenant: str | None) -> None:
+        worker.tenant, worker.held = tenant, True
+        self._queue.holding[tenant] += 1
+        self._exits[worker.pid] = asyncio.get_running_loop().create_future()
+
+    def _unclaim(self, worker: Worker) -> None:
+        if worker.held:
+            worker.held = False
+            self._queue.holding[worker.tenant] -= 1
+            if self._queue.holding[worker.tenant] <= 0:
+                del self._queue.holding[worker.tenant]
+        self._exits.pop(worker.pid, None)
 
     def _pop_fitting(self, need: tuple[int, int]) -> Worker | None:
         """The first idle worker whose limits can serve ``need``. Workers that cannot (a
@@ -298,43 +337,78 @@ class WorkerPool:
             self.refill()
         return None
 
-    def take_nowait(self, need: tuple[int, int]) -> Worker | None:
-        """A ready worker if one is waiting (the fast path), else None."""
-        if not self._idle or self._broken is not None or self._ctrl is None:
+    def take_nowait(self, need: tuple[int, int], tenant: str | None = None) -> Worker | None:
+        """A ready worker if one is waiting and ``tenant`` is under its cap, else None."""
+        if not self._idle or self._broken is not None or not self._queue.has_room(tenant):
             return None
         worker = self._pop_fitting(need)
         if worker is not None:
-            self._exits[worker.pid] = asyncio.get_running_loop().create_future()
+            self._claim(worker, tenant)
         return worker
 
-    async def take(self, need: tuple[int, int]) -> Worker:
-        """A ready worker (waiting for one if needed); a replacement is forked after."""
+    async def take(self, need: tuple[int, int], tenant: str | None = None) -> Worker:
+        """A worker for ``tenant``, waiting for one (fairly) if needed."""
         if self._broken is not None:
             raise self._broken
-        loop = asyncio.get_running_loop()
-        worker = self._pop_fitting(need)
-        if worker is None:
-            waiter: asyncio.Future[Worker] = loop.create_future()
-            self._waiters.append(waiter)
+        worker = self.take_nowait(need, tenant)
+        if worker is not None:
+            return worker
+        waiter: Waiter[Worker] = Waiter(tenant, need, asyncio.get_running_loop().create_future())
+        self._queue.add(waiter)
+        self._pump()
+        try:
+            async with asyncio.timeout(self.queue_timeout_s):
+                worker = await waiter.future
+        except BaseException as exc:
+            self._queue.remove(waiter)
+            future = waiter.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self._give_back(future.result())  # handed over just as we gave up
+            if isinstance(exc, TimeoutError):
+                raise SandboxError(self._why_waited(tenant)) from None
+            raise
+        if not worker.fits(need):  # forked before the hint rose: try again
+            self._unclaim(worker)
+            worker.close()
             self.refill()
-            try:
-                worker = await asyncio.wait_for(waiter, self.start_timeout_s)
-            except asyncio.TimeoutError:
-                raise SandboxError("no sandbox worker became ready in time") from None
-            if not worker.fits(need):  # forked before the hint rose: try again
-                worker.close()
-                return await self.take(need)
-        self._exits[worker.pid] = loop.create_future()
+            return await self.take(need, tenant)
         return worker
+
+    def _why_waited(self, tenant: str | None) -> str:
+        waited = f"{self.queue_timeout_s:g} s"
+        if not self._queue.has_room(tenant):
+            return (
+                f"no sandbox worker became free within {waited}: this tenant already "
+                f"runs {self.per_tenant} programs at once, its limit"
+            )
+        return f"no sandbox worker became ready within {waited}"
+
+    def _give_back(self, worker: Worker) -> None:
+        """An unused worker returns to the idle queue (for the next in turn)."""
+        self._unclaim(worker)
+        if worker.link.closed:
+            worker.close()
+        else:
+            self._idle.appendleft(worker)
+        self._pump()
+
+    def orphaned(self, worker: Worker) -> bool:
+        """Whether ``worker``'s template is gone (exited, or replaced by the pool)."""
+        origin = worker.origin
+        return origin is None or origin.closed or origin.proc.poll() is not None
 
     def exit_status(self, worker: Worker) -> asyncio.Future[dict[str, Any]]:
         """Resolves with the template's report of how ``worker`` ended."""
-        return self._exits[worker.pid]
+        status = self._exits.get(worker.pid)
+        if status is None:
+            status = asyncio.get_running_loop().create_future()
+            status.set_result({})
+        return status
 
     def release(self, worker: Worker) -> None:
-        """Kill and forget a used worker and fork its replacement, after the caller has
-        its result: neither the kill nor the fork is on the request path."""
-        self._exits.pop(worker.pid, None)
+        """Kill and forget a used worker, then serve the next waiter, after the caller
+        has its result: neither the kill nor the fork is on the request path."""
+        self._unclaim(worker)
         loop = asyncio.get_running_loop()
-        loop.call_soon(worker.close)
-        loop.call_soon(self.refill)
+        loop.call_soon(worker.close, context=detached())
+        loop.call_soon(self._pump, context=detached())

@@ -31,6 +31,7 @@ from .policy.transformer import CompileFailed
 from .pool import Worker, WorkerPool
 from .programs import ProgramCache
 from .result import ExecutionResult
+from .template_host import ANSWER_TIMEOUT_S
 
 LAYERS = ("uid", "namespaces", "network", "landlock", "seccomp", "rlimits")
 
@@ -56,6 +57,18 @@ class SubprocessDriver:
         program_cache: where programs compiled on the host are kept (default: a
             ``ProgramCache()`` of this driver's own; ``ProgramCache(max_entries=0)``
             compiles every time).
+        max_workers: worker processes at most, busy, idle and being forked together
+            (default: four per CPU, between 4 and 32). Beyond ``pool_size`` spares, one
+            worker is forked per waiting request, up to this cap.
+        max_per_tenant: programs one tenant may run at once (default: half of
+            ``max_workers``); its further requests wait, without holding a worker or
+            making the pool fork, and waiting requests are served with the tenants
+            taking turns. Requests without an ``ExecutionContext`` count as one tenant.
+        queue_timeout_s: how long a request waits for a worker before it fails with
+            ``SandboxError`` (default: ``start_timeout_s``).
+        template_timeout_s: how long the template may leave requests for workers
+            unanswered before it is considered stopped, killed and relaunched (the
+            programs its workers run end with it).
     """
 
     name = "subprocess"
@@ -73,6 +86,10 @@ class SubprocessDriver:
         max_message_bytes: int = 8 * 1024 * 1024,
         spin_us: float | None = None,
         program_cache: ProgramCache | None = None,
+        max_workers: int | None = None,
+        max_per_tenant: int | None = None,
+        queue_timeout_s: float | None = None,
+        template_timeout_s: float = ANSWER_TIMEOUT_S,
     ) -> None:
         self.require = set(LAYERS if strict else require)
         unknown = self.require - set(LAYERS)
@@ -83,13 +100,23 @@ class SubprocessDriver:
         chosen = {k: True for k in ("uid", "namespaces", "landlock", "seccomp")}
         chosen.update(layers or {})
         spin_s = default_spin_s() if spin_us is None else max(0.0, spin_us) / 1e6
-        self._pool = WorkerPool(size=max(1, pool_size), layers=chosen, restricted=restricted,
-                                bwrap=bwrap, start_timeout_s=start_timeout_s,
-                                max_line=max_message_bytes, spin_s=spin_s)  # fmt: skip
+        self._pool = WorkerPool(
+            size=max(1, pool_size),
+            layers=chosen,
+            restricted=restricted,
+            bwrap=bwrap,
+            start_timeout_s=start_timeout_s,
+            max_line=max_message_bytes,
+            spin_s=spin_s,
+            max_workers=max_workers,
+            per_tenant=max_per_tenant,
+            queue_timeout_s=queue_timeout_s,
+            template_timeout_s=template_timeout_s,
+            accept=self._accept,
+        )
         #: Programs compiled on the host under the policy (see ``programs``).
         self.programs = program_cache if program_cache is not None else ProgramCache()
         self._isolation: dict[str, Any] = {}
-        self._lock = asyncio.Lock()
 
     @property
     def pool_size(self) -> int:
@@ -100,22 +127,29 @@ class SubprocessDriver:
         """The layers the running template reported, and a summary ``active`` list."""
         return dict(self._isolation)
 
+    @property
+    def max_workers(self) -> int:
+        return self._pool.max_workers
+
+    @property
+    def max_per_tenant(self) -> int:
+        return self._pool.per_tenant
+
     async def start(self) -> None:
-        if self._pool.running:
-            return
-        async with self._lock:
-            if self._pool.running:
-                return
-            report = await self._pool.launch()
-            self._isolation = self._summarize(report)
-            missing = sorted(set(self.require) - set(self._isolation["active"]))
-            if missing:
-                self._pool.shutdown()
-                raise IsolationUnavailable(
-                    f"required isolation layers are not available: {missing}; "
-                    f"report: {json.dumps(self._isolation)}"
-                )
-            self._pool.refill()
+        """Start the template (also after it was lost; concurrent callers share one
+        launch). It is started in an empty context, whoever calls."""
+        await self._pool.ensure_running()
+
+    def _accept(self, report: dict[str, Any]) -> None:
+        """Check each new template's report (a relaunched one too) against ``require``."""
+        isolation = self._summarize(report)
+        missing = sorted(set(self.require) - set(isolation["active"]))
+        if missing:
+            raise IsolationUnavailable(
+                f"required isolation layers are not available: {missing}; "
+                f"report: {json.dumps(isolation)}"
+            )
+        self._isolation = isolation
 
     def _summarize(self, report: dict[str, Any]) -> dict[str, Any]:
         active = ["rlimits"] + (["bwrap"] if self.bwrap else [])
@@ -150,16 +184,33 @@ class SubprocessDriver:
                                                tenant=tenant_of(request))  # fmt: skip
         except CompileFailed as exc:
             return compile_failed(exc, started)
-        try:
-            need = os_limits(request)
-            worker = self._pool.take_nowait(need)
-            if worker is None:
-                await self.start()
-                worker = await self._pool.take(need)
-        except SandboxError as exc:
-            return failure("SandboxError", str(exc), [], started)
-        loop = asyncio.get_running_loop()
         program = compiled.blob if compiled is not None else request.code
+        need, tenant = os_limits(request), tenant_of(request)
+        for retry in (True, False):
+            try:
+                worker = self._pool.take_nowait(need, tenant)
+                if worker is None:
+                    await self.start()
+                    worker = await self._pool.take(need, tenant)
+            except SandboxError as exc:
+                return failure("SandboxError", str(exc), [], started)
+            result = await self._run(worker, request, program, started, retry)
+            if result is not None:
+                return result
+        raise AssertionError("unreachable: the second attempt always has a result")
+
+    async def _run(
+        self,
+        worker: Worker,
+        request: ExecutionRequest,
+        program: str | bytes,
+        started: float,
+        retry: bool,
+    ) -> ExecutionResult | None:
+        """One attempt on ``worker``. None: the worker died with its template before the
+        program did anything the host saw (no call, no log), so running it again on a
+        fresh worker is invisible; that happens once at most."""
+        loop = asyncio.get_running_loop()
         conversation = Conversation(worker, request, self.restricted, program)
         timed_out = False
 
@@ -180,6 +231,8 @@ class SubprocessDriver:
                     f"the program did not finish within {request.timeout_s:g} s and was stopped"
                 )
                 return failure("TimeoutError", message, logs, started, conversation.calls)
+            if retry and not conversation.calls and not logs and self._pool.orphaned(worker):
+                return None
             return await self._crash(worker, logs, started, conversation.calls)
         except (LineTooLong, LogFlood):
             return failure("OutputLimitExceeded", "the program sent output over the size limit",
@@ -210,6 +263,7 @@ class SubprocessDriver:
         if sig == signal.SIGSYS:
             return failure("PolicyViolation", "the program made a forbidden system call", logs,
                            started, calls)  # fmt: skip
-        what = f"signal {signal.Signals(sig).name}" if sig else f"exit code {code}"
-        return failure("SandboxError", f"the sandbox process ended unexpectedly ({what})", logs,
+        what = f" (signal {signal.Signals(sig).name})" if sig else ""
+        what = f" (exit code {code})" if code is not None and not sig else what
+        return failure("SandboxError", f"the sandbox process ended unexpectedly{what}", logs,
                        started, calls)  # fmt: skip

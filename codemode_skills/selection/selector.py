@@ -148,10 +148,11 @@ class SkillSelector:
     def allowed(self, context: CallContext) -> tuple[frozenset[SkillStatus], set[TrustLevel]]:
         """Statuses and trust levels this caller may be offered."""
         if context.allow_untrusted:
-            need = TrustLevel.UNTRUSTED
-        else:
-            need = self.policy.unattended_min_trust if context.unattended else self.policy.min_trust
-        return SEARCHABLE, {t for t in TrustLevel if t >= need}
+            return SEARCHABLE, set(TrustLevel)
+        need = self.policy.required_trust(unattended=context.unattended)  # as check_run
+        approved = self.policy.needs_approval(unattended=context.unattended)
+        statuses = frozenset({SkillStatus.ACTIVE}) if approved else SEARCHABLE
+        return statuses, {t for t in TrustLevel if t >= need}
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray | None:
         return None if self.mode == "lexical" else self.embedder.embed(list(texts))

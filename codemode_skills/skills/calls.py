@@ -15,6 +15,7 @@ from ..errors import SkillError, ToolError
 from ..security.context import ExecutionContext
 
 if TYPE_CHECKING:
+    from .evidence import RootExecution
     from .manager import SkillManager
 
 
@@ -26,7 +27,11 @@ class CallContext:
     policy may then refuse low-trust skills. ``allow_untrusted``: the caller explicitly
     accepts running skills below the policy's bar. ``caller``: recorded with each run.
     ``identity``: the tenant/user/scopes/request the call acts for (nested skill runs and
-    their tool calls carry it along).
+    their tool calls carry it along). ``conversation``: the session these calls belong
+    to, for trust's "distinct requests" when there is no identity (whose ``request_id``
+    says it otherwise); ``code_mode_with_skills`` sets one per session. ``root``: set by
+    ``SkillManager``, never by callers: the independent execution (a top-level program
+    or direct call) the call is part of, which counts at most once toward trust.
     """
 
     unattended: bool = False
@@ -34,6 +39,8 @@ class CallContext:
     caller: str | None = None
     stack: tuple[str, ...] = ()
     identity: ExecutionContext | None = None
+    conversation: str | None = None
+    root: RootExecution | None = None
 
     def enter(self, name: str) -> CallContext:
         return replace(self, stack=(*self.stack, name))

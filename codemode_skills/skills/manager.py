@@ -40,10 +40,11 @@ from ..tools.schema import SchemaValidator
 from ..tools.tool import bind_positional, format_validation_error
 from ..trust import DefaultTrustStrategy, TrustPolicy, TrustStrategy
 from .calls import CallContext, LiveSkills
+from .evidence import entered, rooted
 from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillVersion
 from .reviews import TrustMixin
 from .scopes import ScopeMixin
-from .validation import called_skills, content_problems
+from .validation import check_content
 
 if TYPE_CHECKING:
     from ..storage.base import SkillStorage
@@ -160,22 +161,20 @@ class SkillManager(TrustMixin, ScopeMixin):
         def existing(names: Iterable[str]) -> list[str]:
             return [n for n in names if self._exists(n)]
 
-        wanted = (called_skills(content["code"]) | set(content.get("depends_on") or [])) - {name}
-        known = await self._io(existing, sorted(wanted))
-        problems = content_problems(
-            name, content, tool_names=self.code_mode.tools if new else (),
-            existing_skills=known,
-        )  # fmt: skip
-        if problems:
-            raise SkillValidationError(
-                f"skill {name!r} was not saved: " + "; ".join(problems), problems
-            )
+        # off the event loop, under the driver's host-compile size rule (validation.py)
+        wanted = await check_content(
+            name,
+            content,
+            tool_names=self.code_mode.tools if new else (),
+            existing=lambda names: self._io(existing, names),
+            programs=getattr(self.code_mode.driver, "programs", None),
+        )
         if test_input is not None:
             await self._test_run(name, content, test_input)
-        return sorted(wanted)
+        return wanted
 
     async def _test_run(self, name: str, content: dict[str, Any], test_input: Any) -> None:
-        problems = SchemaValidator(content["input_schema"]).problems(test_input)
+        problems = await SchemaValidator(content["input_schema"]).check(test_input)
         if problems:
             raise SkillValidationError(f"test_input does not match input_schema: {problems}")
         # the test run acts for whoever registers, exactly like a call they made
@@ -185,7 +184,7 @@ class SkillManager(TrustMixin, ScopeMixin):
         result = await self._execute(content["code"], context, {"input": test_input})
         if not result.success:
             raise SkillValidationError(f"test run failed: {_error_text(result)}")
-        problems = SchemaValidator(content["output_schema"]).problems(result.result)
+        problems = await SchemaValidator(content["output_schema"]).check(result.result)
         if problems:
             raise SkillValidationError(f"test run returned a result that does not match "
                                        f"output_schema: {problems}")  # fmt: skip
@@ -213,11 +212,12 @@ class SkillManager(TrustMixin, ScopeMixin):
         depends_on = await self._check(spec.name, spec.model_dump(), test_input, new=True)
         spec = spec.model_copy(update={"depends_on": depends_on})
         skill = await self._io(self.storage.create, spec, author=author,
-                               trust=self.strategy.initial)  # fmt: skip
+                               trust=self._initial_trust(), origin=self._origin())  # fmt: skip
         await self._embed(skill)
         self.events.emit(SKILL_REGISTERED, tenant=self.tenant, name=skill.name,
                          version=skill.version, author=author, trust=skill.trust.value)  # fmt: skip
         self._audit_change(skill, "registered", author)
+        await self._after_edit(None, skill)  # skills calling this name lose their standing
         return skill
 
     async def update(
@@ -231,7 +231,9 @@ class SkillManager(TrustMixin, ScopeMixin):
         expected_version: int | None = None,
     ) -> Skill:
         """Validate and store a new version. A behaviour change (code, schemas) restarts the
-        stats at the strategy's initial trust; a description edit keeps them."""
+        stats at the strategy's initial trust and costs dependents their standing; a
+        description edit keeps them, but with ``require_review`` a trusted skill goes back
+        to review (its text reaches other users' prompts)."""
         if not isinstance(changes, SkillChanges):
             try:
                 changes = SkillChanges.model_validate(changes)
@@ -243,7 +245,8 @@ class SkillManager(TrustMixin, ScopeMixin):
         depends_on = await self._check(name, content, test_input, new=False)
         changes = changes.model_copy(update={"depends_on": depends_on})
         skill = await self._io(self.storage.update, name, changes, author=author, note=note,
-                               trust=self.strategy.initial,
+                               trust=self._initial_trust(), origin=self._origin(),
+                               review_edits=self.policy.require_review,
                                expected_version=expected_version)  # fmt: skip
         await self._changed(current, skill, note or "new version", author)
         return skill
@@ -251,7 +254,8 @@ class SkillManager(TrustMixin, ScopeMixin):
     async def rollback(self, name: str, version: int, *, author: str | None = None) -> Skill:
         current = await self.get(name)
         skill = await self._io(self.storage.rollback, name, version, author=author,
-                               trust=self.strategy.initial)  # fmt: skip
+                               trust=self._initial_trust(), origin=self._origin(),
+                               review_edits=self.policy.require_review)  # fmt: skip
         await self._changed(current, skill, f"rollback to v{version}", author)
         return skill
 
@@ -262,6 +266,7 @@ class SkillManager(TrustMixin, ScopeMixin):
         self._audit_change(after, note, author)
         if after.trust != before.trust:
             self._trust_event(after.name, before.trust, after.trust, "new version")
+        await self._after_edit(before, after)
 
     def _audit_change(self, skill: Skill, change: str, author: str | None) -> None:
         self.auditor.record(SKILL_CHANGE, context=self._identity(), tenant=self.tenant,
@@ -302,17 +307,23 @@ class SkillManager(TrustMixin, ScopeMixin):
         self, code: str, context: CallContext, globals_: dict[str, Any] | None = None,
         timeout_s: float | None = None,
     ) -> ExecutionResult:  # fmt: skip
-        context = self._acting(context)
-        return await self.code_mode.execute(
-            code, skills=LiveSkills(self, context), globals=globals_,
-            timeout_s=timeout_s or self.timeout_s, context=context.identity,
-        )  # fmt: skip
+        context, root = rooted(self._acting(context), counts=False)  # a test run: no evidence
+        with entered(context.root):  # the program's calls (through the bridge) see its root
+            result = await self.code_mode.execute(
+                code, skills=LiveSkills(self, context), globals=globals_,
+                timeout_s=timeout_s or self.timeout_s, context=context.identity,
+            )  # fmt: skip
+        if root is not None:
+            await self._settle(root)
+        return result
 
     async def execute(
         self, code: str, *, context: CallContext | None = None, timeout_s: float | None = None
     ) -> ExecutionResult:
-        """Run a program with every skill of the tenant callable as ``skills.<name>()``."""
-        return await self._execute(code, context or self.context, None, timeout_s)
+        """Run a program with every skill of the tenant callable as ``skills.<name>()``.
+        However often it calls a skill, that is one run toward the skill's trust."""
+        async with self._independent(self._acting(context), quiet=True) as ctx:
+            return await self._execute(code, ctx, None, timeout_s)
 
     async def call(
         self, name: str, args: Mapping[str, Any] | None = None, *,
@@ -323,10 +334,11 @@ class SkillManager(TrustMixin, ScopeMixin):
         ``SkillNotFound``, ``SkillNotAllowed`` (trust policy), ``SkillCallError`` (cycle or
         depth), ``ScopeDenied`` (a tool it calls needs a scope the caller lacks) and
         ``ToolValidationError`` (bad input) are raised before anything runs and are not
-        counted as runs; a failing run raises ``ToolError`` and is counted."""
-        ctx = self._acting(context)
-        with use_context(ctx.identity):  # storage operations below act for this identity
-            return await self._call(name, args, ctx)
+        counted as runs; a failing run raises ``ToolError`` and is counted (a direct call
+        is an execution of its own, for trust)."""
+        async with self._independent(self._acting(context)) as ctx:
+            with use_context(ctx.identity):  # storage operations below act for this identity
+                return await self._call(name, args, ctx)
 
     async def _call(self, name: str, args: Mapping[str, Any] | None, ctx: CallContext) -> Any:
         if name in ctx.stack:
@@ -339,7 +351,7 @@ class SkillManager(TrustMixin, ScopeMixin):
         await self.check_scopes(skill, ctx.identity)
         params = list(skill.input_schema.get("properties", {}))
         args = bind_positional(name, dict(args or {}), params)
-        problems = SchemaValidator(skill.input_schema).problems(args)
+        problems = await SchemaValidator(skill.input_schema).check(args)
         if problems:
             raise ToolValidationError(f"{name}(): invalid input: {problems}")
         depth = len(ctx.stack)
@@ -349,17 +361,19 @@ class SkillManager(TrustMixin, ScopeMixin):
         result = await self._execute(skill.code, ctx.enter(name), {"input": args})
         error = None if result.success else _error_text(result)
         if error is None:
-            problems = SchemaValidator(skill.output_schema).problems(result.result)
+            problems = await SchemaValidator(skill.output_schema).check(result.result)
             if problems:
                 error = f"OutputValidationError: result does not match output_schema: {problems}"
         run = RunRecord(success=error is None, duration_ms=result.duration_ms, error=error,
-                        version=skill.version, caller=ctx.caller)  # fmt: skip
+                        version=skill.version, caller=ctx.caller,
+                        execution=ctx.root.key if ctx.root else None)  # fmt: skip
         self.auditor.record(AUDIT_SKILL_CALL, context=ctx.identity, tenant=self.tenant,
                             target=name, outcome="ok" if error is None else "error",
                             duration_ms=round(result.duration_ms, 3), version=skill.version,
                             depth=depth, error=error)  # fmt: skip
         after = await self._io(self.storage.record_execution, name, run)
-        await self._evaluate(after, run)
+        if ctx.root is not None:  # trust is judged once, when the execution ends
+            ctx.root.note(skill, error is None, after)
         if error is not None:
             self.events.emit(SKILL_ERROR, tenant=self.tenant, name=name, depth=depth,
                              error=error, logs=result.logs)  # fmt: skip

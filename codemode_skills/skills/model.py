@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import InvalidSkillName
-from ..trust.levels import TrustLevel
+from ..trust.levels import EVIDENCE_CAP, TrustLevel
 
 #: Also the JSON Schema ``pattern`` of name fields. Python checks use ``fullmatch``: with
 #: ``match``, ``$`` also matches before a final newline, so ``"report\n"`` passed.
@@ -30,6 +30,11 @@ CODE_HELP = (
     "bound to `input` (a dict); `return` the result. Call tools as `await tools.x(...)` "
     "and other skills as `await skills.y(...)`."
 )
+
+#: The longest skill code: the host compiles and checks registered code itself, under
+#: the same cap as programs (``sandbox.programs.HOST_MAX_BYTES``; a test keeps them equal),
+#: and the model sees it as the ``maxLength`` of ``register_skill``'s code.
+MAX_CODE_CHARS = 16_384
 
 #: How many of the latest runs the recent-window success rate looks at.
 RECENT_WINDOW = 20
@@ -90,7 +95,7 @@ class SkillSpec(BaseModel):
         max_length=4000,
         description="What it does and when to use it (one paragraph).",
     )
-    code: str = Field(min_length=1, max_length=100_000, description=CODE_HELP)
+    code: str = Field(min_length=1, max_length=MAX_CODE_CHARS, description=CODE_HELP)
     input_schema: dict[str, Any] = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
         description="JSON Schema of the input (an object).",
@@ -119,7 +124,9 @@ class SkillChanges(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, min_length=1, max_length=4000)
-    code: str | None = Field(default=None, min_length=1, max_length=100_000, description=CODE_HELP)
+    code: str | None = Field(
+        default=None, min_length=1, max_length=MAX_CODE_CHARS, description=CODE_HELP
+    )
     input_schema: dict[str, Any] | None = None
     output_schema: dict[str, Any] | None = None
     usage_hints: list[str] | None = None
@@ -135,9 +142,55 @@ class SkillChanges(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
+class TrustEvidence(BaseModel):
+    """The runs of the current version that count toward trust: independent evidence.
+
+    At most one run per execution (a program that calls the skill 100 times is one run,
+    a failure if any of its calls failed), and none from the execution or request that
+    registered or last changed the skill's behaviour, nor (by default) from its author.
+    ``requests``, ``users`` and ``days`` are the distinct keys seen (hashed; users never
+    include the author), each at most ``EVIDENCE_CAP`` long: thresholds ask for fewer.
+    """
+
+    runs: int = 0
+    successes: int = 0
+    failures: int = 0
+    recent: list[bool] = Field(default_factory=list)
+    requests: list[str] = Field(default_factory=list)
+    users: list[str] = Field(default_factory=list)
+    days: list[str] = Field(default_factory=list)
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / self.runs if self.runs else 0.0
+
+    @property
+    def recent_success_rate(self) -> float | None:
+        return sum(self.recent) / len(self.recent) if self.recent else None
+
+
+class Evidence(BaseModel):
+    """One execution's verdict on one skill version, as ``record_evidence`` counts it."""
+
+    version: int
+    success: bool
+    request: str | None = None  # hashed request key (distinct requests)
+    user: str | None = None  # hashed user; None for anonymous runs and the author's own
+    day: str | None = None  # UTC date, YYYY-MM-DD (distinct days)
+
+
+class SkillOrigin(BaseModel):
+    """Where the current behaviour came from: its runs are not independent evidence."""
+
+    execution: str | None = None
+    request: str | None = None
+    user: str | None = None
+
+
 class SkillStats(BaseModel):
-    """Run counters of the current version. ``recent`` holds the latest outcomes, newest
-    last, at most ``RECENT_WINDOW`` of them."""
+    """Counters of the current version. ``executions``/``successes``/``failures`` count
+    every call (for stats and debugging); ``recent`` holds the latest call outcomes,
+    newest last, at most ``RECENT_WINDOW`` of them. Trust reads ``evidence`` only."""
 
     executions: int = 0
     successes: int = 0
@@ -146,6 +199,7 @@ class SkillStats(BaseModel):
     last_used_at: datetime | None = None
     last_error: str | None = None
     total_duration_ms: float = 0.0
+    evidence: TrustEvidence = Field(default_factory=TrustEvidence)
 
     @property
     def success_rate(self) -> float:
@@ -165,6 +219,7 @@ class RunRecord(BaseModel):
     at: datetime = Field(default_factory=utcnow)
     version: int | None = None  # filled in by the storage: the version that ran
     caller: str | None = None
+    execution: str | None = None  # the independent execution the call belonged to
 
 
 class SkillVersion(BaseModel):
@@ -203,6 +258,7 @@ class Skill(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     author: str | None = None
+    origin: SkillOrigin | None = None  # None: stored before origins were recorded
 
     def content(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in CONTENT_FIELDS}
@@ -228,6 +284,7 @@ class Skill(BaseModel):
             "version": self.version,
             "runs": self.stats.executions,
             "success_rate": round(self.stats.success_rate, 3),
+            "independent_runs": self.stats.evidence.runs,  # what trust is earned on
         }
 
 
@@ -236,7 +293,14 @@ class SearchHit(BaseModel):
     score: float
 
 
-def create_skill(spec: SkillSpec, *, tenant: str, author: str | None, trust: TrustLevel) -> Skill:
+def create_skill(
+    spec: SkillSpec,
+    *,
+    tenant: str,
+    author: str | None,
+    trust: TrustLevel,
+    origin: SkillOrigin | None = None,
+) -> Skill:
     """Version 1 of a new skill (shared by every backend)."""
     now = utcnow()
     return Skill(
@@ -246,6 +310,7 @@ def create_skill(spec: SkillSpec, *, tenant: str, author: str | None, trust: Tru
         trust=trust,
         created_at=now,
         updated_at=now,
+        origin=origin,
         **spec.model_dump(exclude={"name"}),
     )
 
@@ -254,30 +319,48 @@ def create_skill(spec: SkillSpec, *, tenant: str, author: str | None, trust: Tru
 BEHAVIOUR_FIELDS = ("code", "input_schema", "output_schema", "depends_on")
 
 
+def changes_behaviour(skill: Skill, content: dict[str, Any]) -> bool:
+    """Whether ``content`` differs from ``skill`` in what it does (not only its text)."""
+    return any(f in content and content[f] != getattr(skill, f) for f in BEHAVIOUR_FIELDS)
+
+
 def next_version(
-    skill: Skill, content: dict[str, Any], *, author: str | None, trust: TrustLevel
+    skill: Skill,
+    content: dict[str, Any],
+    *,
+    author: str | None,
+    trust: TrustLevel,
+    origin: SkillOrigin | None = None,
+    review_edits: bool = False,
 ) -> Skill:
     """The skill after an edit: a new version number, always.
 
     When the edit changes behaviour (code, schemas, dependencies) the old record says
-    nothing about the new code: stats start afresh, trust returns to ``trust`` and a
-    pending review is void. An edit of the description, hints or tags keeps them. A
-    rejected skill stays rejected until an administrator looks again.
+    nothing about the new code: stats start afresh, trust returns to ``trust``, a
+    pending review is void and ``origin`` (the editing execution) replaces the old one.
+    An edit of the description, hints or tags keeps them, except that with
+    ``review_edits`` (``TrustPolicy(require_review=True)``) a trusted skill goes back to
+    ``provisional``/``pending_review``: its new text reaches other users' prompts, so a
+    reviewer approves it again. A rejected skill stays rejected until an administrator
+    looks again.
     """
-    behaviour = any(f in content and content[f] != getattr(skill, f) for f in BEHAVIOUR_FIELDS)
     update: dict[str, Any] = {
         **content,
         "version": skill.version + 1,
         "updated_at": utcnow(),
         "author": author if author is not None else skill.author,
     }
-    if behaviour:
+    if changes_behaviour(skill, content):
         pending = skill.status is SkillStatus.PENDING_REVIEW
         update.update(
             stats=SkillStats(),
             trust=trust,
             status=SkillStatus.ACTIVE if pending else skill.status,
+            origin=origin if origin is not None else skill.origin,
         )
+    elif review_edits and skill.trust is TrustLevel.TRUSTED:
+        if skill.status is not SkillStatus.REJECTED:
+            update.update(trust=TrustLevel.PROVISIONAL, status=SkillStatus.PENDING_REVIEW)
     return skill.model_copy(update=update, deep=True)
 
 
@@ -292,4 +375,25 @@ def apply_run(stats: SkillStats, run: RunRecord) -> SkillStats:
         last_used_at=run.at,
         last_error=stats.last_error if run.success else (run.error or "failed"),
         total_duration_ms=stats.total_duration_ms + run.duration_ms,
+        evidence=stats.evidence,
+    )
+
+
+def _add_key(keys: list[str], key: str | None) -> list[str]:
+    if key is None or key in keys or len(keys) >= EVIDENCE_CAP:
+        return keys
+    return [*keys, key]
+
+
+def apply_evidence(evidence: TrustEvidence, run: Evidence) -> TrustEvidence:
+    """The evidence after one counted run (for backends that update in the host process;
+    ``MongoSkillStorage`` does the same in one atomic pipeline update)."""
+    return TrustEvidence(
+        runs=evidence.runs + 1,
+        successes=evidence.successes + (1 if run.success else 0),
+        failures=evidence.failures + (0 if run.success else 1),
+        recent=[*evidence.recent, run.success][-RECENT_WINDOW:],
+        requests=_add_key(evidence.requests, run.request),
+        users=_add_key(evidence.users, run.user),
+        days=_add_key(evidence.days, run.day),
     )

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..skills.model import (
+    Evidence,
     RunRecord,
     SearchHit,
     Skill,
     SkillChanges,
+    SkillOrigin,
     SkillSpec,
     SkillStatus,
     SkillVersion,
@@ -77,9 +79,15 @@ class SkillStorage(Protocol):
         ...
 
     def create(
-        self, spec: SkillSpec, *, author: str | None = None, trust: TrustLevel = ...
+        self,
+        spec: SkillSpec,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = ...,
+        origin: SkillOrigin | None = None,
     ) -> Skill:
-        """Store version 1. Raises ``SkillExists`` if the name is taken."""
+        """Store version 1. Raises ``SkillExists`` if the name is taken. ``origin``: the
+        execution/request/user that made it (their runs are no trust evidence)."""
         ...
 
     def get(self, name: str) -> Skill:
@@ -118,15 +126,26 @@ class SkillStorage(Protocol):
         note: str | None = None,
         trust: TrustLevel = ...,
         expected_version: int | None = None,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
         """Store a new version. If it changes behaviour (code, schemas, dependencies) stats
-        start afresh and trust returns to ``trust``; a description edit keeps them."""
+        start afresh, trust returns to ``trust`` and ``origin`` replaces the old one; a
+        description edit keeps them, except that with ``review_edits`` a trusted skill
+        goes back to ``provisional``/``pending_review`` in the same atomic step."""
         ...
 
     def rollback(
-        self, name: str, version: int, *, author: str | None = None, trust: TrustLevel = ...
+        self,
+        name: str,
+        version: int,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = ...,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
-        """A new version whose content is that of ``version``."""
+        """A new version whose content is that of ``version`` (edit rules as ``update``)."""
         ...
 
     def versions(self, name: str) -> list[SkillVersion]:
@@ -144,14 +163,21 @@ class SkillStorage(Protocol):
         expect_status: SkillStatus | None = None,
         expect_trust: TrustLevel | None = None,
         expect_version: int | None = None,
+        clear_evidence: bool = False,
     ) -> Skill | None:
-        """Change status/trust atomically if the ``expect_*`` values hold (else None)."""
+        """Change status/trust atomically if the ``expect_*`` values hold (else None);
+        ``clear_evidence`` also empties ``stats.evidence`` (the call stats stay)."""
         ...
 
     def record_execution(self, name: str, run: RunRecord) -> Skill:
-        """Count one run atomically (no lost update under concurrency) and log it.
+        """Count one call atomically (no lost update under concurrency) and log it.
 
         A run of an older version (``run.version``) is logged but not counted."""
+        ...
+
+    def record_evidence(self, name: str, evidence: Evidence) -> Skill:
+        """Count one execution's verdict in ``stats.evidence`` atomically (no lost update,
+        distinct keys kept up to ``EVIDENCE_CAP``); ignored for an older version."""
         ...
 
     def runs(self, name: str, limit: int = 50) -> list[RunRecord]:
@@ -175,13 +201,25 @@ class SkillStorage(Protocol):
 
 
 def rollback_by_update(
-    storage: SkillStorage, name: str, version: int, author: str | None, trust: TrustLevel
+    storage: SkillStorage,
+    name: str,
+    version: int,
+    author: str | None,
+    trust: TrustLevel,
+    origin: SkillOrigin | None = None,
+    review_edits: bool = False,
 ) -> Skill:
     """Every backend's ``rollback``: a new version carrying ``version``'s content."""
     old = storage.get_version(name, version)
-    content = old.model_dump(include=set(SkillChanges.model_fields))
+    changes = SkillChanges(**old.model_dump(include=set(SkillChanges.model_fields)))
     return storage.update(
-        name, SkillChanges(**content), author=author, note=f"rollback to v{version}", trust=trust
+        name,
+        changes,
+        author=author,
+        note=f"rollback to v{version}",
+        trust=trust,
+        origin=origin,
+        review_edits=review_edits,
     )
 
 

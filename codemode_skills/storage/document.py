@@ -14,13 +14,17 @@ from typing import Any
 
 from ..errors import SkillConflict, SkillExists, SkillNotFound
 from ..skills.model import (
+    Evidence,
     RunRecord,
     SearchHit,
     Skill,
     SkillChanges,
+    SkillOrigin,
     SkillSpec,
     SkillStatus,
     SkillVersion,
+    TrustEvidence,
+    apply_evidence,
     apply_run,
     create_skill,
     next_version,
@@ -89,12 +93,15 @@ class DocumentStorage:
         *,
         author: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
+        origin: SkillOrigin | None = None,
     ) -> Skill:
         validate_skill_name(spec.name)
         with self._locked(spec.name):
             if self._read(spec.name) is not None:
                 raise SkillExists(f"a skill named {spec.name!r} already exists")
-            skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+            skill = create_skill(
+                spec, tenant=self.tenant, author=author, trust=trust, origin=origin
+            )
             self._write(skill, skill.snapshot())
         return skill
 
@@ -148,6 +155,8 @@ class DocumentStorage:
         note: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
         expected_version: int | None = None,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
         validate_skill_name(name)
         with self._locked(name):
@@ -156,7 +165,14 @@ class DocumentStorage:
                 raise SkillConflict(
                     f"{name!r} is at version {current.version}, not {expected_version}"
                 )
-            skill = next_version(current, changes.content(), author=author, trust=trust)
+            skill = next_version(
+                current,
+                changes.content(),
+                author=author,
+                trust=trust,
+                origin=origin,
+                review_edits=review_edits,
+            )
             self._write(skill, skill.snapshot(note))
         return skill
 
@@ -167,8 +183,10 @@ class DocumentStorage:
         *,
         author: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
-        return rollback_by_update(self, name, version, author, trust)
+        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
 
     def versions(self, name: str) -> list[SkillVersion]:
         current = self._must(validate_skill_name(name))
@@ -190,6 +208,7 @@ class DocumentStorage:
         expect_status: SkillStatus | None = None,
         expect_trust: TrustLevel | None = None,
         expect_version: int | None = None,
+        clear_evidence: bool = False,
     ) -> Skill | None:
         validate_skill_name(name)
         with self._locked(name):
@@ -207,6 +226,9 @@ class DocumentStorage:
                     "updated_at": utcnow(),
                 }
             )
+            if clear_evidence:
+                stats = changed.stats.model_copy(update={"evidence": TrustEvidence()})
+                changed = changed.model_copy(update={"stats": stats})
             self._write(changed, None)
         return changed
 
@@ -220,6 +242,18 @@ class DocumentStorage:
             if run.version != skill.version:  # a run of code that is no longer current
                 return skill
             skill = skill.model_copy(update={"stats": apply_run(skill.stats, run)})
+            self._write(skill, None)
+        return skill
+
+    def record_evidence(self, name: str, evidence: Evidence) -> Skill:
+        validate_skill_name(name)
+        with self._locked(name):
+            skill = self._must(name)
+            if evidence.version != skill.version:  # a verdict on code no longer current
+                return skill
+            counted = apply_evidence(skill.stats.evidence, evidence)
+            stats = skill.stats.model_copy(update={"evidence": counted})
+            skill = skill.model_copy(update={"stats": stats})
             self._write(skill, None)
         return skill
 

@@ -2,7 +2,9 @@
 
 One document per skill with a unique index on (tenant, name). Run counters change with
 one atomic ``find_one_and_update`` (``$inc`` and a ``$push``/``$slice`` for the recent
-window), so no update is lost however many writers there are. Content edits are
+window), trust evidence with one atomic pipeline update (the rules of
+``apply_evidence``, run by the server), so no update is lost however many writers there
+are. Content edits are
 compare-and-set on (version, updated_at) with a retry, which needs no multi-document
 transaction (standalone servers have none). The search index lives in the document
 (``terms`` with a multikey index, ``tf`` with the weighted frequencies).
@@ -17,13 +19,16 @@ from typing import Any
 from ..errors import SkillConflict, SkillExists, SkillNotFound, StorageError
 from ..skills.model import (
     RECENT_WINDOW,
+    Evidence,
     RunRecord,
     SearchHit,
     Skill,
     SkillChanges,
+    SkillOrigin,
     SkillSpec,
     SkillStatus,
     SkillVersion,
+    TrustEvidence,
     create_skill,
     next_version,
     utcnow,
@@ -32,6 +37,7 @@ from ..skills.model import (
 )
 from ..trust.levels import TrustLevel
 from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
+from .mongo_evidence import evidence_update
 from .mongo_index import MongoTermIndex
 from .text import document_terms, query_terms
 
@@ -138,10 +144,10 @@ class MongoSkillStorage:
 
     def create(
         self, spec: SkillSpec, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
     ) -> Skill:  # fmt: skip
         validate_skill_name(spec.name)
-        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust, origin=origin)
         doc = _document(skill)
         tf = _post(self._index, skill)  # first: a crash leaves a posting, not a lost skill
         try:
@@ -205,6 +211,7 @@ class MongoSkillStorage:
             "version": doc["version"],
             "updated_at": doc["updated_at"],
             "stats.executions": doc["stats"]["executions"],
+            "stats.evidence.runs": doc["stats"].get("evidence", {}).get("runs"),
         }
         return self._skills.replace_one(match, new).matched_count == 1
 
@@ -217,6 +224,8 @@ class MongoSkillStorage:
         note: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
         expected_version: int | None = None,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
         posted: set[str] = set()
         for _ in range(_CAS_RETRIES):
@@ -225,7 +234,14 @@ class MongoSkillStorage:
                 found = doc["version"]
                 raise SkillConflict(f"{name!r} is at version {found}, not {expected_version}")
             self._save_version(doc)  # in case its writer died before copying it
-            skill = next_version(_to_skill(doc), changes.content(), author=author, trust=trust)
+            skill = next_version(
+                _to_skill(doc),
+                changes.content(),
+                author=author,
+                trust=trust,
+                origin=origin,
+                review_edits=review_edits,
+            )
             new = _document(skill, note)
             posted |= set(_post(self._index, skill))
             if self._compare_and_set(doc, new):
@@ -237,9 +253,10 @@ class MongoSkillStorage:
 
     def rollback(
         self, name: str, version: int, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:  # fmt: skip
-        return rollback_by_update(self, name, version, author, trust)
+        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
 
     def versions(self, name: str) -> list[SkillVersion]:
         doc = self._doc(name)
@@ -266,9 +283,12 @@ class MongoSkillStorage:
         expect_status: SkillStatus | None = None,
         expect_trust: TrustLevel | None = None,
         expect_version: int | None = None,
+        clear_evidence: bool = False,
     ) -> Skill | None:
         match = self._key(name)
         changes: dict[str, Any] = {"updated_at": utcnow()}
+        if clear_evidence:
+            changes["stats.evidence"] = TrustEvidence().model_dump()
         if status is not None:
             changes["status"] = SkillStatus(status).value
         if trust is not None:
@@ -316,6 +336,18 @@ class MongoSkillStorage:
             "skill_id": doc["skill_id"], "tenant": self.tenant,
             **run.model_dump(mode="python"), "version": run.version or doc["version"],
         })  # fmt: skip
+        return _to_skill(doc)
+
+    def record_evidence(self, name: str, evidence: Evidence) -> Skill:
+        match = {**self._key(name), "version": evidence.version}
+        doc = self._skills.find_one_and_update(
+            match,
+            evidence_update(evidence),
+            projection=_INTERNAL_OUT,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:  # missing, or a verdict on code that is no longer current
+            doc = self._doc(name)
         return _to_skill(doc)
 
     def runs(self, name: str, limit: int = 50) -> list[RunRecord]:

@@ -1,10 +1,11 @@
 """``SQLSkillStorage``: skills in SQL through SQLAlchemy 2.0 (SQLite or PostgreSQL).
 
 ``sqlite:///skills.db`` is the embedded default; ``postgresql://user@host/db`` for a
-shared server. Run counters are updated by the database itself
+shared server. Call counters are updated by the database itself
 (``executions = executions + 1 ... RETURNING``), never read, changed and written back, so
-concurrent writers in any number of processes cannot lose a count. Content edits lock
-the skill's row for the duration of the transaction.
+concurrent writers in any number of processes cannot lose a count. Trust evidence (a
+JSON document with capped sets of distinct keys) and content edits lock the skill's row
+for the duration of the transaction.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from sqlalchemy.orm import Session
 from ..errors import SkillConflict, SkillExists, SkillNotFound
 from ..skills.model import (
     RECENT_WINDOW,
+    Evidence,
     RunRecord,
     SearchHit,
     Skill,
     SkillChanges,
+    SkillOrigin,
     SkillSpec,
     SkillStats,
     SkillStatus,
     SkillVersion,
+    TrustEvidence,
+    apply_evidence,
     create_skill,
     next_version,
     utcnow,
@@ -51,13 +56,19 @@ def _to_skill(row: SkillRow) -> Skill:
             executions=row.executions, successes=row.successes, failures=row.failures,
             recent=[c == "1" for c in row.recent], last_used_at=row.last_used_at,
             last_error=row.last_error, total_duration_ms=row.total_duration_ms,
+            evidence=TrustEvidence.model_validate(row.evidence or {}),
         ),
+        origin=SkillOrigin.model_validate(row.origin) if row.origin else None,
     )  # fmt: skip
 
 
 def _values(skill: Skill) -> dict[str, Any]:
     stats = skill.stats
-    values = skill.model_dump(exclude={"stats"}, mode="python")
+    values = skill.model_dump(exclude={"stats", "origin"}, mode="python")
+    values.update(
+        evidence=stats.evidence.model_dump(mode="json"),
+        origin=skill.origin.model_dump(mode="json") if skill.origin else None,
+    )
     values.update(
         status=skill.status.value, trust=skill.trust.value, executions=stats.executions,
         successes=stats.successes, failures=stats.failures,
@@ -122,10 +133,10 @@ class SQLSkillStorage:
     # -- SkillStorage --------------------------------------------------------------------
     def create(
         self, spec: SkillSpec, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
     ) -> Skill:  # fmt: skip
         validate_skill_name(spec.name)
-        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust)
+        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust, origin=origin)
         try:
             with Session(self.engine) as session, session.begin():
                 session.execute(insert(SkillRow).values(**_values(skill)))
@@ -211,12 +222,21 @@ class SQLSkillStorage:
         note: str | None = None,
         trust: TrustLevel = TrustLevel.UNTRUSTED,
         expected_version: int | None = None,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:
         with Session(self.engine) as session, session.begin():
             row = self._row(session, name, lock=True)
             if expected_version is not None and row.version != expected_version:
                 raise SkillConflict(f"{name!r} is at version {row.version}, not {expected_version}")
-            skill = next_version(_to_skill(row), changes.content(), author=author, trust=trust)
+            skill = next_version(
+                _to_skill(row),
+                changes.content(),
+                author=author,
+                trust=trust,
+                origin=origin,
+                review_edits=review_edits,
+            )
             values = _values(skill)
             session.execute(update(SkillRow).where(SkillRow.id == skill.id).values(**values))
             session.execute(
@@ -227,9 +247,10 @@ class SQLSkillStorage:
 
     def rollback(
         self, name: str, version: int, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
+        review_edits: bool = False,
     ) -> Skill:  # fmt: skip
-        return rollback_by_update(self, name, version, author, trust)
+        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
 
     def versions(self, name: str) -> list[SkillVersion]:
         with Session(self.engine) as session:
@@ -256,8 +277,11 @@ class SQLSkillStorage:
         expect_status: SkillStatus | None = None,
         expect_trust: TrustLevel | None = None,
         expect_version: int | None = None,
+        clear_evidence: bool = False,
     ) -> Skill | None:
         stmt = update(SkillRow).where(self._where(name)).values(updated_at=utcnow())
+        if clear_evidence:
+            stmt = stmt.values(evidence=None)
         if status is not None:
             stmt = stmt.values(status=SkillStatus(status).value)
         if trust is not None:
@@ -304,8 +328,18 @@ class SQLSkillStorage:
             session.execute(insert(RunRow).values(
                 skill_id=row.id, version=run.version or row.version, at=run.at,
                 success=run.success, duration_ms=run.duration_ms, error=run.error,
-                caller=run.caller,
+                caller=run.caller, execution=run.execution,
             ))  # fmt: skip
+            return _to_skill(row)
+
+    def record_evidence(self, name: str, evidence: Evidence) -> Skill:
+        with Session(self.engine) as session, session.begin():
+            row = self._row(session, name, lock=True)  # SQLite: BEGIN IMMEDIATE already
+            if row.version != evidence.version:  # a verdict on code no longer current
+                return _to_skill(row)
+            counted = apply_evidence(_to_skill(row).stats.evidence, evidence)
+            row.evidence = counted.model_dump(mode="json")
+            session.flush()
             return _to_skill(row)
 
     def runs(self, name: str, limit: int = 50) -> list[RunRecord]:

@@ -22,8 +22,15 @@ _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 _SCHEMA_LOCK_KEY = 0x636D73  # "cms"
 
-#: Upgrades from version n to n+1, applied in order inside one transaction.
-MIGRATIONS: dict[int, list[str]] = {}
+#: Upgrades from version n to n+1, applied in order inside one transaction. The types
+#: are ones both SQLite and PostgreSQL know; the models say the same (``sql_models``).
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "ALTER TABLE cms_skills ADD COLUMN evidence JSON",
+        "ALTER TABLE cms_skills ADD COLUMN origin JSON",
+        "ALTER TABLE cms_runs ADD COLUMN execution VARCHAR(32)",
+    ],
+}
 
 
 def normalize_url(url: str) -> str:

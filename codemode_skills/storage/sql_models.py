@@ -26,7 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+#: 2: ``cms_skills.evidence`` and ``.origin`` (trust counts independent executions only)
+#: and ``cms_runs.execution``; ``sql_engine.MIGRATIONS[1]`` adds them to a version-1 store.
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -89,6 +91,9 @@ class SkillRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)
     doc_length: Mapped[int] = mapped_column(Integer, default=0)
+    # ``TrustEvidence`` and ``SkillOrigin`` as JSON; NULL (a version-1 row) means empty
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class VersionRow(Base):
@@ -162,6 +167,7 @@ class RunRow(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     caller: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    execution: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class AuditRow(Base):

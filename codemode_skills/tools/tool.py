@@ -9,7 +9,9 @@ that does not match what the stub promised.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import json
 import keyword
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from ..errors import ToolDefinitionError, ToolError, ToolValidationError
 from ..sandbox.wire import POSITIONAL
 from ..security.audit import Redaction
+from . import blocking
 from .docstrings import parse_docstring
 from .schema import SchemaValidator, schema_problems
 
@@ -76,11 +79,12 @@ class Tool:
     Either from pydantic models: ``Tool(name=..., description=..., input_model=In,
     output_model=Out, fn=f)`` where ``f(args: In)`` returns ``Out`` (or a dict), or from a
     typed function through ``@tool``, or from raw JSON Schemas with
-    ``Tool.from_schema(...)``. ``blocking=True`` runs a sync function in a thread so it
-    cannot stall other concurrent calls. ``scopes``: what a caller's ``ExecutionContext``
-    must grant for a call to run (skills calling the tool inherit them). ``audit``: how its
-    inputs appear in the audit log (``"values"`` with secrets redacted, ``"keys"``,
-    ``"none"``, or a ``Redaction``).
+    ``Tool.from_schema(...)``. ``blocking=True`` runs a sync function on the blocking-tool
+    pool (``tools.blocking``: bounded, capped per execution, separate from storage's
+    threads) so it cannot stall other concurrent calls. ``scopes``: what a caller's
+    ``ExecutionContext`` must grant for a call to run (skills calling the tool inherit
+    them). ``audit``: how its inputs appear in the audit log (``"values"`` with secrets
+    redacted, ``"keys"``, ``"none"``, or a ``Redaction``).
     """
 
     def __init__(
@@ -132,8 +136,10 @@ class Tool:
     ) -> Tool:
         """A tool described by JSON Schemas (validated with ``jsonschema``); ``fn``
         receives the validated arguments as a dict."""
-        problems = schema_problems(input_schema, "input_schema")
-        problems += schema_problems(output_schema or {}, "output_schema")
+        problems = _definition_problems(
+            json.dumps(input_schema, sort_keys=True),
+            json.dumps(output_schema or {}, sort_keys=True),
+        )
         if problems:
             raise ToolDefinitionError(f"tool {name}: " + "; ".join(problems))
         self = cls(name=name, description=description, fn=fn, input_model=_AnyInput,
@@ -160,9 +166,7 @@ class Tool:
         """Validate ``args`` and return a zero-argument callable that runs the tool."""
         args = bind_positional(self.name, args, list(self.input_schema.get("properties", {})))
         if self._schema_in is not None:
-            problems = self._schema_in.problems(args)
-            if problems:
-                raise ToolValidationError(f"{self.name}(): invalid input: {problems}")
+            self._raise_input_problems(self._schema_in.problems(args))
             return lambda: self.fn(args)
         try:
             model = self.input_model.model_validate(args)
@@ -192,13 +196,21 @@ class Tool:
         return self.encode_output(value)
 
     async def invoke(self, args: dict[str, Any]) -> Any:
-        """Validate ``args``, call the function, validate and JSON-encode its result."""
-        call = self._bind(args)
+        """Validate ``args``, call the function, validate and JSON-encode its result.
+
+        JSON Schemas (``from_schema``: a skill's, written by a model) are applied on the
+        schema pool, never on the event loop."""
+        if self._schema_in is not None:
+            args = bind_positional(self.name, args, list(self.input_schema.get("properties", {})))
+            self._raise_input_problems(await self._schema_in.check(args))
+            call = functools.partial(self.fn, args)
+        else:
+            call = self._bind(args)
         try:
             if self._is_async:
                 value = await call()
-            elif self.blocking:
-                value = await asyncio.to_thread(call)
+            elif self.blocking:  # its own bounded pool, never storage's (F14)
+                value = await blocking.runner().run(call)
             else:
                 value = call()
                 if inspect.isawaitable(value):
@@ -207,11 +219,17 @@ class Tool:
             raise
         except Exception as exc:
             raise ToolError(f"{self.name}() failed: {type(exc).__name__}: {exc}") from exc
+        if self._schema_out is not None:
+            encoded = self._json(value)
+            self._raise_output_problems(await self._schema_out.check(encoded))
+            return encoded
         return self.encode_output(value)
 
     def encode_output(self, value: Any) -> Any:
         if self._schema_out is not None:
-            return self._encode_schema_output(value)
+            encoded = self._json(value)
+            self._raise_output_problems(self._schema_out.problems(encoded))
+            return encoded
         if self._output is None:
             try:
                 return TypeAdapter(Any).dump_python(value, mode="json")
@@ -227,17 +245,32 @@ class Tool:
             ) from None
         return self._output.dump_python(checked, mode="json")
 
-    def _encode_schema_output(self, value: Any) -> Any:
+    def _json(self, value: Any) -> Any:
         try:
-            encoded = TypeAdapter(Any).dump_python(value, mode="json")
+            return TypeAdapter(Any).dump_python(value, mode="json")
         except Exception as exc:
             raise ToolValidationError(
                 f"{self.name}() returned a value that is not JSON: {exc}"
             ) from None
-        problems = self._schema_out.problems(encoded) if self._schema_out else None
+
+    def _raise_input_problems(self, problems: str | None) -> None:
+        if problems:
+            raise ToolValidationError(f"{self.name}(): invalid input: {problems}")
+
+    def _raise_output_problems(self, problems: str | None) -> None:
         if problems:
             raise ToolValidationError(f"{self.name}() returned an invalid result: {problems}")
-        return encoded
+
+
+@functools.lru_cache(maxsize=512)
+def _definition_problems(input_json: str, output_json: str) -> tuple[str, ...]:
+    """``schema_problems`` of a tool's schemas, by their text: a skill becomes a tool on
+    every request that selects it, and checking a large schema costs up to ~0.5 s of the
+    event loop's time."""
+    return (
+        *schema_problems(json.loads(input_json), "input_schema"),
+        *schema_problems(json.loads(output_json), "output_schema"),
+    )
 
 
 def _model_from_function(
