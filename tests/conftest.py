@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import socket
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -117,6 +120,46 @@ def api() -> Iterator[Any]:
     fake.server.shutdown()
 
 
+# -- what lives outside the Python environment ----------------------------------------
+
+
+def in_ci() -> bool:
+    """CI sets ``CI=true``: there every test must run, whatever it needs."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require_external(what: str, present: bool, install: str) -> None:
+    """A test that needs something outside Python (a browser, a service) runs when it is
+    present. When it is absent the test is skipped with a reason that names what to
+    install (shown in the summary: ``-rs``), except in CI, where it fails: CI must run
+    every test."""
+    if present:
+        return
+    message = f"needs {what}: {install}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: this test must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@functools.cache
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    parts = urllib.parse.urlsplit(POSTGRES_URL)
+    require_external(
+        f"PostgreSQL at {parts.hostname}:{parts.port or 5432}",
+        _reachable(parts.hostname or "127.0.0.1", parts.port or 5432),
+        "install and start PostgreSQL (`apt-get install postgresql`, trust auth, a database "
+        "`test`), or point CODEMODE_TEST_POSTGRES_URL at one",
+    )
+
+
 # -- storage backends (one contract suite runs against all of them) ----------------------
 
 POSTGRES_URL = os.environ.get(
@@ -138,6 +181,7 @@ def mongo_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The real PostgreSQL server (``CODEMODE_TEST_POSTGRES_URL``, default local)."""
+    require_postgres()
     return POSTGRES_URL
 
 
@@ -154,6 +198,7 @@ def _url_for(kind: str, request: pytest.FixtureRequest, root: Path) -> str:
     if kind == "sqlite":
         return f"sqlite:///{root / 'skills.db'}"
     if kind == "postgres":
+        require_postgres()
         return POSTGRES_URL
     return request.getfixturevalue("mongo_url")
 

@@ -33,6 +33,7 @@ from codemode_skills.security.audit import SQLAuditLog
 from codemode_skills.skills.model import SkillStatus
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import TrustLevel
+from tests.conftest import require_external
 from tests.test_review import add_skill, promote_for_review
 
 CHROMIUM = "/usr/bin/chromium"
@@ -189,9 +190,11 @@ def test_untrusted_text_is_escaped(server: Server) -> None:
 
 # -- a real browser ---------------------------------------------------------------------
 def test_review_in_a_real_browser(server: Server, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (CI does) to run the "
-                    "browser test of the review page")  # fmt: skip
+    require_external(
+        f"Chromium at {CHROMIUM}",
+        Path(CHROMIUM).exists(),
+        "`apt-get install chromium` (Debian's; Playwright drives it, it cannot download one)",
+    )
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:

@@ -25,6 +25,8 @@ from codemode_skills.security.ratelimit import (
     RedisBucketStore,
 )
 
+from .conftest import require_external
+
 REDIS_URL = os.environ.get("CODEMODE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -255,17 +257,16 @@ def redis_prefix() -> Iterator[str]:
     except ImportError:
         pytest.fail("the Redis tests need the 'redis' package (pip install redis)")
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    problem = None
     try:
-        client.ping()
-    except redis.RedisError as exc:
-        problem = exc
-    if problem is not None:  # outside the except block, so the report is just this line
-        pytest.fail(
-            f"Redis is not reachable at {REDIS_URL} ({problem}); these tests need a real "
-            "Redis server: start one or set CODEMODE_TEST_REDIS_URL",
-            pytrace=False,
-        )
+        reachable = bool(client.ping())
+    except redis.RedisError:
+        reachable = False
+    require_external(
+        f"Redis at {REDIS_URL}",
+        reachable,
+        "install and start a Redis server (`apt-get install redis-server`), or point "
+        "CODEMODE_TEST_REDIS_URL at one",
+    )
     prefix = f"cms:test:rl:{uuid.uuid4().hex}:"
     yield prefix
     keys = list(client.scan_iter(match=prefix + "*"))

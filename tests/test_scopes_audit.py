@@ -202,8 +202,11 @@ def test_jsonl_audit_lines_never_interleave(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
-def test_sql_audit_log(kind: str, tmp_path: Path, postgres_url: str) -> None:
-    url = f"sqlite:///{tmp_path / 'a.db'}" if kind == "sqlite" else postgres_url
+def test_sql_audit_log(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'a.db'}"
+    else:  # only this variant needs the server
+        url = request.getfixturevalue("postgres_url")
     log = SQLAuditLog(url)
     tenant = f"t{uuid.uuid4().hex[:8]}"
     for i in range(3):
