@@ -1,10 +1,14 @@
-"""``InProcessDriver``: the same language policy, in the host process.
+"""``InProcessDriver``: the same language policy, in the host process. TRUSTED CODE ONLY.
 
-For trusted code, tests and environments where a subprocess is impossible. It is
-*weaker* than ``SubprocessDriver`` and documented as such (docs/security.md): the
-language policy is the only barrier, there is no memory limit, a timeout can stop pure
-Python code but not a long C-level operation (``10**10**8`` runs to completion on an
-abandoned thread), and a program that escapes the policy is inside the host.
+For code you trust (your own programs, tests) and environments where a subprocess is
+impossible; never for programs written by a model that reads untrusted input, or by
+anyone you would not give a shell. It is *weaker* than ``SubprocessDriver`` and documented
+as such (docs/security.md, "What InProcessDriver does not protect"): the language policy
+is the only barrier, there is no memory limit, a timeout can stop pure Python code but
+not a long C-level operation (``10**10**8`` runs to completion on an abandoned thread),
+the program shares the host's interpreter (its classes, registries and module state) and
+a program that escapes the policy is inside the host: its memory, environment, files and
+network, with the host's user.
 
 Each program runs on a thread with its own event loop (threads are reused between runs),
 so a CPU-bound program cannot stall the host's loop; tool calls hop back to the host loop.
@@ -18,15 +22,16 @@ import ctypes
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 from .bridge import BridgeError
 from .driver import ExecutionRequest, compile_failed, failure, make_result, tenant_of
+from .policy.hardening import freeze, guard_copy
 from .policy.modules import ModuleRegistry
 from .policy.transformer import CompileFailed
 from .programs import ProgramCache
 from .result import ExecutionResult
-from .runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError
+from .runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError, program_visible_classes
 
 
 class _Stop(SandboxLimit):
@@ -41,12 +46,33 @@ def _interrupt(thread: threading.Thread) -> None:
 
 
 class InProcessDriver:
-    """Runs programs on a private thread of the host process (weaker isolation)."""
+    """Runs programs on a private thread of the host process: for TRUSTED CODE ONLY.
+
+    Nothing but the language policy stands between a program and the host process (see
+    the module docstring and docs/security.md). Use ``SubprocessDriver`` (the default)
+    for anything a model writes from untrusted input.
+    """
 
     name = "inprocess"
+    #: Always True: this driver is for trusted code (shown in ``isolation`` too).
+    trusted_code_only = True
 
-    def __init__(self, *, restricted: bool = True, program_cache: ProgramCache | None = None,
-                 ) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        restricted: bool = True,
+        program_cache: ProgramCache | None = None,
+        trusted_code_only: Literal[True] = True,
+    ) -> None:
+        """``trusted_code_only`` states the contract at the call site; it cannot be
+        turned off (``False`` raises ``ValueError``: use ``SubprocessDriver``)."""
+        if trusted_code_only is not True:
+            raise ValueError(
+                "InProcessDriver runs programs inside the host process and is for trusted "
+                "code only; use SubprocessDriver for untrusted programs"
+            )
+        guard_copy()
+        _freeze_program_visible()
         self.restricted = restricted
         #: Programs compiled under the policy, reused by later runs (see ``programs``).
         self.programs = program_cache if program_cache is not None else ProgramCache()
@@ -57,6 +83,7 @@ class InProcessDriver:
         return {
             "driver": self.name,
             "restricted": self.restricted,
+            "trusted_code_only": True,
             "active": ["language-policy"] if self.restricted else [],
             "inactive": {
                 "process": "runs in the host process",
@@ -109,13 +136,19 @@ class InProcessDriver:
             context = bridge.dispatch_context()
             future = context.run(asyncio.run_coroutine_threadsafe, call, host)
             in_flight.add(future)
+            error: ToolError | None = None
             try:
                 value = await asyncio.wrap_future(future)
             except BridgeError as exc:
-                cls = CALL_ERRORS.get(exc.type, ToolError)
-                raise cls(exc.message) from None
+                error = CALL_ERRORS.get(exc.type, ToolError)(exc.message)
+            except (TypeError, ValueError, RuntimeError) as exc:
+                error = ToolError(f"the call failed ({type(exc).__name__})")
             finally:
                 in_flight.discard(future)
+            if error is not None:
+                # raised outside the handler: no __context__ leading to host exceptions
+                # (and whatever they hold: requests, headers, the host's own objects)
+                raise error
             return json.loads(json.dumps(value))
 
         run = ProgramRun(
@@ -159,7 +192,7 @@ class _ProgramThread:
     short run); one whose program timed out is never reused."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop = _ProgramLoop()
         self.thread = threading.Thread(target=self._main, name="codemode-inprocess", daemon=True)
         self.thread.start()
 
@@ -180,3 +213,48 @@ class _ProgramThread:
             self.loop.call_soon_threadsafe(self.loop.stop)
         except RuntimeError:  # already closed
             pass
+
+
+def _freeze_program_visible() -> None:
+    """The sandbox's classes a program can reach are shared by every execution in this
+    process: make them immutable (stdlib classes stay as they are: they are the host's)."""
+    from .policy import facades, formatter, guards, ownership
+
+    freeze(
+        guards.PolicyViolation,
+        guards.AttributePolicyViolation,
+        guards.ImportPolicyViolation,
+        ownership.SafeModule,
+        formatter.SafeFormatter,
+        facades.cached_property,
+        facades.redirect_stdout,
+        facades.redirect_stderr,
+        _Stop,
+        *program_visible_classes(),
+    )
+
+
+class _ProgramLoop(asyncio.SelectorEventLoop):
+    """The program thread's event loop, without the methods that reach the operating
+    system. A program cannot reach its loop (``get_loop`` and private attributes are
+    refused, loops are refused as values); should it anyway, this loop starts no
+    process, opens no socket, resolves no name and starts no thread in the host."""
+
+
+def _refused(name: str) -> Any:
+    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(f"loop.{name}() is not available to sandboxed programs")
+
+    refused.__name__ = name
+    return refused
+
+
+for _name in (
+    "subprocess_exec subprocess_shell create_connection create_server "
+    "create_unix_connection create_unix_server create_datagram_endpoint "
+    "connect_accepted_socket connect_read_pipe connect_write_pipe sock_recv "
+    "sock_recv_into sock_recvfrom sock_recvfrom_into sock_sendall sock_sendto "
+    "sock_connect sock_accept sock_sendfile sendfile start_tls getaddrinfo getnameinfo "
+    "run_in_executor set_default_executor add_reader add_writer add_signal_handler"
+).split():
+    setattr(_ProgramLoop, _name, _refused(_name))

@@ -202,20 +202,47 @@ def apply_run_limits(*, address_space: int, cpu_seconds: int) -> None:
 #: Kernel objects a worker never needs that live outside its address space (so outside
 #: RLIMIT_AS) or outside its lifetime: SysV IPC, POSIX message queues, memfd (F06).
 _IPC_SYSCALLS = (
-    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget",
-    "semop", "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend",
-    "mq_timedreceive", "mq_notify", "mq_getsetattr", "memfd_create", "ipc",
+    "shmget",
+    "shmat",
+    "shmdt",
+    "shmctl",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semctl",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedreceive",
+    "mq_notify",
+    "mq_getsetattr",
+    "memfd_create",
+    "ipc",
 )
 #: Calls that act on another process chosen by pid, refused outright: a worker has no
 #: business with other processes (F04, F05: signals; likewise priorities and memory).
 _OTHER_PROCESS_SYSCALLS = (
-    "tkill", "pidfd_open", "pidfd_send_signal", "setpriority", "ioprio_set", "kcmp",
-    "process_madvise", "process_mrelease",
+    "tkill",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "setpriority",
+    "ioprio_set",
+    "kcmp",
+    "process_madvise",
+    "process_mrelease",
 )
 #: Calls whose first argument is a pid: allowed only on the worker itself (pid 0).
 _SELF_ONLY_SYSCALLS = (
-    "sched_setscheduler", "sched_setparam", "sched_setattr", "sched_setaffinity",
-    "migrate_pages", "move_pages",
+    "sched_setscheduler",
+    "sched_setparam",
+    "sched_setattr",
+    "sched_setaffinity",
+    "migrate_pages",
+    "move_pages",
 )
 
 

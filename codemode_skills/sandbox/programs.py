@@ -116,11 +116,15 @@ class ProgramCache:
 
 
 def _compile(source: str, restricted: bool) -> Compiled | PolicyError:
+    """Compile ``source`` and marshal it; whatever goes wrong is a compile failure (a
+    program too deep to marshal included), never an exception out of here (F10)."""
     try:
         code = compile_program(source, restricted=restricted)
+        return Compiled(code, marshal.dumps(code))
     except CompileFailed as exc:  # kept as data: a cached exception would grow tracebacks
         return exc.error
-    return Compiled(code, marshal.dumps(code))
+    except (ValueError, RecursionError, MemoryError):
+        return PolicyError("SyntaxError", "the program is nested too deeply to compile", None)
 
 
 def _size(key: tuple[str | None, bool, str], value: Compiled | PolicyError) -> int:

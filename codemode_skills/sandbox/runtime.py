@@ -17,18 +17,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from .policy.builtins import make_builtins
-from .policy.guards import PROGRAM_MODULE, PolicyViolation, guarded_getattr
+from .policy.facades import OUTPUT_REDIRECTS
+from .policy.guards import (
+    PROGRAM_MODULE,
+    PolicyViolation,
+    check_self_owned,
+    guarded_getattr,
+    match_class,
+    store_target,
+    store_target_named,
+)
+from .policy.hardening import IN_PROGRAM
 from .policy.modules import ModuleRegistry
+from .policy.namespace import Namespace as _Namespace
+from .policy.namespace import make_print as _make_print
+from .policy.ownership import register_capability
 from .policy.transformer import (
     ENTRY,
     GETATTR,
     IMPORT_STAR,
+    MATCH_CLASS,
     PROGRAM_FILENAME,
+    SELF_OWNED,
+    SELF_TARGET,
+    STORE,
+    STORE_NAMED,
     CompileFailed,
     PolicyError,
     compile_program,
 )
-from .wire import POSITIONAL
 
 #: ``json.dumps(value, allow_nan=False, ensure_ascii=False)`` without building an encoder
 #: per call (``encode`` keeps no state between calls, so threads may share it).
@@ -119,45 +136,6 @@ def _error_type(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class _Namespace:
-    """``tools`` / ``skills``: attribute access yields an async function per name."""
-
-    def __init__(
-        self, kind: str, names: Iterable[str], call: Callable[..., Awaitable[Any]]
-    ) -> None:
-        self._kind = kind
-        self._known = frozenset(names)
-        self._call = call
-
-    def __getattr__(self, name: str) -> Any:
-        kind = self._kind
-        # ``skills`` is open: a skill registered during the run is callable at once, and
-        # the host answers for names it does not know. ``tools`` is a fixed set.
-        if name not in self._known and (kind == "tools" or name.startswith("_")):
-            hint = ", ".join(sorted(self._known)) or "none"
-            label = "tool" if kind == "tools" else "skill"
-            raise AttributeError(f"there is no {label} named {name!r} (available: {hint})")
-        call = self._call
-
-        def invoke(*args: Any, **kwargs: Any) -> Awaitable[Any]:
-            if args:
-                if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
-                    kwargs = args[0]
-                else:  # the host maps them to the schema's parameters, in order
-                    kwargs = {POSITIONAL: list(args), **kwargs}
-            return call(kind, name, kwargs)
-
-        invoke.__name__ = invoke.__qualname__ = name
-        self.__dict__[name] = invoke  # later lookups skip __getattr__
-        return invoke
-
-    def __dir__(self) -> list[str]:
-        return sorted(self._known)
-
-    def __repr__(self) -> str:
-        return f"<{self._kind}: {', '.join(sorted(self._known))}>"
-
-
 class ProgramRun:
     """One execution: compile, run, report. Not reusable."""
 
@@ -185,10 +163,14 @@ class ProgramRun:
         self._extra = extra_globals or {}
         self.restricted = restricted
         self._globals: dict[str, Any] | None = None
+        #: Targets of active ``contextlib.redirect_stdout`` blocks (innermost last).
+        self._redirects: list[Any] = []
+        self.print = _make_print(self.write, self._redirects)
 
     def prepare(self) -> None:
         """Build the globals now: the worker does this while it waits for its request,
         then ``configure`` fills in what the request says."""
+        self.registry.refresh()
         self._globals = self.build_globals()
 
     def configure(
@@ -215,6 +197,8 @@ class ProgramRun:
     def write(self, text: str) -> None:
         if self.limit_hit is not None:
             raise self.limit_hit
+        if not text:  # nothing to show: never a message (the host caps them by count)
+            return
         self.log_bytes += len(text.encode("utf-8", "replace"))
         if self.log_bytes > self.limits.max_log_bytes:
             self.limit_hit = OutputLimitExceeded(
@@ -222,21 +206,6 @@ class ProgramRun:
             )
             raise self.limit_hit
         self._console(text)
-
-    def print(
-        self,
-        *args: Any,
-        sep: str | None = " ",
-        end: str | None = "\n",
-        file: Any = None,
-        flush: bool = False,
-    ) -> None:
-        if file is not None and file is not self:
-            file.write((sep or " ").join(map(str, args)) + ("\n" if end is None else end))
-            return
-        sep = " " if sep is None else sep
-        end = "\n" if end is None else end
-        self.write(sep.join(map(str, args)) + end)
 
     def call(self, kind: str, name: str, args: Any) -> Awaitable[Any]:
         """Count and check a call, then hand it to the driver (returns its awaitable)."""
@@ -249,10 +218,6 @@ class ProgramRun:
         if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
             raise TypeError("tool arguments must be keyword arguments")
         return self._call(kind, name, args)
-
-    def _import_star(self, globals_: dict[str, Any], module: str) -> None:
-        facade = self.registry.importer()(module, fromlist=("*",))
-        globals_.update({k: v for k, v in vars(facade).items() if not k.startswith("_")})
 
     # -- running -----------------------------------------------------------------------
     def build_globals(self) -> dict[str, Any]:
@@ -271,10 +236,21 @@ class ProgramRun:
             "__name__": PROGRAM_MODULE,
             "__doc__": None,
             GETATTR: guarded_getattr,
+            STORE: store_target,
+            STORE_NAMED: store_target_named,
+            SELF_TARGET: store_target,
+            SELF_OWNED: check_self_owned,
+            MATCH_CLASS: match_class,
             "tools": _Namespace("tools", self._tool_names, self.call),
             "skills": _Namespace("skills", self._skill_names, self.call),
         }
-        globals_[IMPORT_STAR] = lambda module: self._import_star(globals_, module)
+        importer = self.registry.importer()
+
+        def import_star(module: str) -> None:
+            facade = importer(module, fromlist=("*",))
+            globals_.update({k: v for k, v in vars(facade).items() if not k.startswith("_")})
+
+        globals_[IMPORT_STAR] = import_star
         globals_.update(self._extra)
         return globals_
 
@@ -289,6 +265,8 @@ class ProgramRun:
             except CompileFailed as exc:
                 return compile_failure(exc.error)
         globals_ = self._globals if self._globals is not None else self.build_globals()
+        IN_PROGRAM.set(True)  # this task's context: copy's guard, redirect_stdout
+        OUTPUT_REDIRECTS.set(self._redirects)
         try:
             value = await types.FunctionType(code, globals_, ENTRY)()
         except SandboxLimit as exc:
@@ -344,3 +322,19 @@ class ProgramRun:
                 ),
             }
         return {"success": True, "result_json": text, "error": None}
+
+
+# the run and the registry are the sandbox's plumbing: never a value a program may hold
+register_capability(ProgramRun, ModuleRegistry)
+
+
+def program_visible_classes() -> tuple[type, ...]:
+    """This module's classes a program can reach (as builtins, raised errors, ``tools``)."""
+    return (
+        *CALL_ERRORS.values(),
+        ToolError,
+        SandboxLimit,
+        OutputLimitExceeded,
+        ToolCallLimitExceeded,
+        _Namespace,
+    )

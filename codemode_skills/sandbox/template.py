@@ -62,7 +62,7 @@ def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> None:
     import time
 
     registry.preload()
-    harden_stdlib()
+    harden_stdlib(freeze=not unrestricted)
     if unrestricted:
         import importlib
 
@@ -139,8 +139,11 @@ def _probe_worker_domain() -> dict[str, Any]:
     code = os.waitstatus_to_exitcode(status)
     if code == 0:
         return {"active": True, "ipc_namespace": True, "signal_scope": True}
-    reasons = {1: "needs Landlock ABI >= 6 and an IPC namespace of its own",
-               2: "signal scoping not enforced", 3: "IPC namespace not private"}
+    reasons = {
+        1: "needs Landlock ABI >= 6 and an IPC namespace of its own",
+        2: "signal scoping not enforced",
+        3: "IPC namespace not private",
+    }
     return {"active": False, "reason": reasons.get(code, f"probe exited {code}")}
 
 

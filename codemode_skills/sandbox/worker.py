@@ -18,10 +18,12 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import os_layers, wire
 from .policy.modules import ModuleRegistry
+from .policy.ownership import register_capability
 from .policy.transformer import compile_program
 from .runtime import CALL_ERRORS, ProgramRun, RunLimits, ToolError
 
@@ -198,11 +200,9 @@ def worker_main(
         _warm_up(loop, registry)
         # everything that does not depend on the request is set up before it comes: the
         # run, its globals, and the task that will run the program
-        console = _Console()
-        sys.stdout = sys.stderr = console
         log = lambda text: channel.send({"op": "log", "text": text})  # noqa: E731
         run = ProgramRun(registry=registry, call=channel.call, console=log)
-        console.run = run
+        sys.stdout = sys.stderr = _console(run.write)
         pending = _PendingRun(loop, run)
         loop.add_reader(sock.fileno(), channel.on_readable)
         channel.send({"op": "ready"})
@@ -353,15 +353,23 @@ def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> N
     channel.sock.sendall(line.encode())
 
 
-class _Console:
-    """``sys.stdout`` inside the worker: writes become live log messages."""
+def _console(write: Callable[[str], None]) -> Any:
+    """``sys.stdout`` inside the worker: writes become live log messages. It holds
+    nothing but a closure (no attribute leads to the run or the channel, F03), and like
+    the channel it is refused as the value of any checked access."""
 
-    run: ProgramRun | None = None
+    class Console:
+        __slots__ = ()
 
-    def write(self, text: str) -> int:
-        if self.run is not None:
-            self.run.write(str(text))
-        return len(text)
+        def write(self, text: str) -> int:
+            write(str(text))
+            return len(text)
 
-    def flush(self) -> None:
-        pass
+        def flush(self) -> None:
+            pass
+
+    register_capability(Console)
+    return Console()
+
+
+register_capability(_Channel)  # refused as the value of any checked access

@@ -1,117 +1,181 @@
 """Run-time checks that back the compile-time policy.
 
 The compiler routes only a few attribute loads here (underscore names, ``format``,
-interpreter-internal names); ``getattr``/``hasattr``/``vars``/``setattr``/``delattr`` are
-replaced by checked versions so a computed name cannot reach what a literal one cannot.
+interpreter-internal names, the capability methods such as ``get_loop``), and attribute
+stores whose target is not the ``self`` of a method; ``getattr``/``hasattr``/``vars``/
+``setattr``/``delattr`` are replaced by checked versions, and ``__getattribute__``/
+``__setattr__``/``__delattr__`` come back wrapped in the same checks, so a computed name
+cannot reach what a literal one cannot (F11).
 """
 
 from __future__ import annotations
 
-import string
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
-try:  # CPython's helper that splits "0.attr[key]" the way str.format does
-    from _string import formatter_field_name_split
-except ImportError:  # pragma: no cover - CPython always has it
-    formatter_field_name_split = None  # type: ignore[assignment]
-
+from .checks import (
+    PER_OBJECT,
+    AttributePolicyViolation,
+    ImportPolicyViolation,
+    PolicyViolation,
+    _deny_attr,
+    _deny_store,
+    check_name,
+    decision_cache,
+    forget_decisions,
+    remember,
+)
+from .formatter import (
+    SafeFormatter,
+    police_format_value,
+    safe_format,
+    safe_format_attr,
+    safe_format_map,
+)
 from .names import (
-    ALWAYS_DENIED,
+    CAPABILITY_ATTRS,
+    CONVENTIONAL_PRIVATE,
+    DESCRIPTOR_DUNDERS,
     FORMAT_ATTRS,
-    RUNTIME_CHECKED_DUNDERS,
-    is_internal_attr,
+    is_private,
     is_reserved,
 )
+from .ownership import (
+    PROGRAM_MODULE,
+    SafeModule,
+    dict_readable,
+    is_capability,
+    program_class,
+    program_defines,
+    program_owned,
+)
+from .stores import (
+    UNBOUND,
+    bound_self,
+    check_self_owned,
+    check_store,
+    match_class,
+    safe_delattr,
+    safe_setattr,
+    store_target,
+    store_target_named,
+    wrap_delattr,
+    wrap_setattr,
+)
 
-#: ``__name__`` of every program, as for a script run with ``python file.py``.
-PROGRAM_MODULE = "__main__"
 #: The compiled entry function of every program (see transformer.ENTRY).
 ENTRY_NAME = "__cm_main__"
 
-_INTERNAL_TYPES: tuple[type, ...] = (
-    types.FrameType,
-    types.CodeType,
-    types.TracebackType,
-    types.GeneratorType,
-    types.CoroutineType,
-    types.AsyncGeneratorType,
-    types.FunctionType,
-)
+#: Re-exported: the rest of the sandbox imports the policy's checks from here.
+__all__ = [
+    "ENTRY_NAME",
+    "PROGRAM_MODULE",
+    "AttributePolicyViolation",
+    "ImportPolicyViolation",
+    "PolicyViolation",
+    "SafeFormatter",
+    "SafeModule",
+    "_deny_store",
+    "check_name",
+    "check_self_owned",
+    "check_store",
+    "forget_decisions",
+    "guarded_getattr",
+    "match_class",
+    "program_owned",
+    "safe_delattr",
+    "safe_dir",
+    "safe_format",
+    "safe_format_attr",
+    "safe_format_map",
+    "safe_hasattr",
+    "safe_setattr",
+    "safe_vars",
+    "store_target",
+    "store_target_named",
+]
+
 _FORBIDDEN_VALUES: tuple[type, ...] = (types.FrameType, types.CodeType, types.TracebackType)
+_VALUE_OK = decision_cache()
+_READ_OK = decision_cache()
 
 
-class PolicyViolation(Exception):
-    """The program tried something the sandbox policy does not allow."""
-
-
-class AttributePolicyViolation(PolicyViolation, AttributeError):
-    """A refused attribute; an ``AttributeError`` so ``hasattr`` answers False."""
-
-
-class ImportPolicyViolation(PolicyViolation, ImportError):
-    """A refused import; an ``ImportError`` so ``try: import x`` fallbacks still work."""
-
-
-class SafeModule(types.ModuleType):
-    """A module facade holding only the public names of an allowed module."""
-
-
-def _deny_attr(obj: Any, name: str) -> AttributePolicyViolation:
-    return AttributePolicyViolation(
-        f"access to attribute {name!r} of {type(obj).__name__} objects "
-        "is not allowed in the sandbox"
-    )
-
-
-def check_name(obj: Any, name: str) -> None:
-    if name in ALWAYS_DENIED or is_reserved(name):
-        raise _deny_attr(obj, name)
-    if is_internal_attr(name) and isinstance(obj, _INTERNAL_TYPES):
-        raise _deny_attr(obj, name)
+def _program_only_mro(cls: type) -> bool:
+    """Every class in ``cls.__mro__`` but ``object`` is program code: then every name
+    an instance resolves is the program's, whatever the instance holds."""
+    mro = type.__dict__["__mro__"].__get__(cls)
+    return all(program_class(k) for k in mro[:-1]) and mro[-1] is object
 
 
 def check_value(obj: Any, name: str, value: Any) -> Any:
     """Refuse values that are themselves an escape hatch, whatever name led to them."""
-    if isinstance(value, types.ModuleType) and not isinstance(value, SafeModule):
-        raise _deny_attr(obj, name)
-    if isinstance(value, _FORBIDDEN_VALUES):
-        raise _deny_attr(obj, name)
-    if type(value) is dict and "__builtins__" in value:  # a globals dict
-        raise _deny_attr(obj, name)
+    kind = type(value)
+    if kind in _VALUE_OK:
+        return value
+    _check_value(obj, name, value)
+    if kind is not dict:  # a dict is refused or not by its keys
+        remember(_VALUE_OK, kind)
     return value
 
 
-def program_owned(obj: Any) -> bool:
-    """Objects whose ``__dict__`` the program may see: what it defined itself."""
-    if isinstance(obj, SafeModule):
-        return False
-    if isinstance(obj, (type, types.FunctionType)):
-        return getattr(obj, "__module__", None) == PROGRAM_MODULE
-    return getattr(type(obj), "__module__", None) == PROGRAM_MODULE
+def _check_value(obj: Any, name: str, value: Any) -> None:
+    if issubclass(type(value), types.ModuleType) and not issubclass(type(value), SafeModule):
+        raise _deny_attr(obj, name)
+    if issubclass(type(value), _FORBIDDEN_VALUES):
+        raise _deny_attr(obj, name)
+    if type(value) is dict and "__builtins__" in value:  # a globals dict
+        raise _deny_attr(obj, name)
+    if is_capability(value):  # an event loop, a socket, a real file, the channel...
+        raise _deny_attr(obj, name)
 
 
-def _checked_lookup(real: Any) -> Any:
-    """Wrap ``__getattribute__`` so ``object.__getattribute__(f, '__globals__')`` fails."""
+def _needs_owner(name: str) -> bool:
+    """Names that resolve only to what program code defined (see ownership)."""
+    if is_private(name):
+        return name not in CONVENTIONAL_PRIVATE
+    return name in CAPABILITY_ATTRS or name in DESCRIPTOR_DUNDERS
 
-    def lookup(*args: Any) -> Any:
-        if not args or not isinstance(args[-1], str):
-            return real(*args)
-        name = args[-1]
-        owner = args[0] if len(args) > 1 else None
-        check_name(owner, name)
-        return check_value(owner, name, real(*args))
 
-    return lookup
+def _precheck(obj: Any, name: str) -> None:
+    key = (type(obj), name)
+    if key in _READ_OK:
+        return
+    check_name(obj, name)
+    owner_rule = _needs_owner(name)
+    if owner_rule and not program_defines(obj, name):
+        raise _deny_attr(obj, name)
+    if name == "__dict__" and not dict_readable(obj):
+        raise _deny_attr(obj, name)
+    if not issubclass(type(obj), PER_OBJECT) and (not owner_rule or _program_only_mro(key[0])):
+        remember(_READ_OK, key)
+
+
+def _postcheck(obj: Any, name: str, value: Any) -> Any:
+    if name in FORMAT_ATTRS:
+        return police_format_value(value)
+    wrap = _SPECIAL_WRAPPERS.get(name)
+    if wrap is not None:
+        return wrap(value)
+    return check_value(obj, name, value)
+
+
+def _checked(obj: Any, name: Any, fetch: Callable[[], Any]) -> Any:
+    if type(name) is not str:
+        return fetch()  # raises the usual TypeError
+    _precheck(obj, name)
+    if name in FORMAT_ATTRS and (issubclass(type(obj), str) or obj is str):
+        return safe_format_attr(obj, name)
+    return _postcheck(obj, name, fetch())
 
 
 def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
     """The checked attribute access the compiler emits, and the sandbox's ``getattr``."""
     if type(name) is not str:
         return getattr(obj, name, *default)  # raises the usual TypeError
-    check_name(obj, name)
-    if name in FORMAT_ATTRS and (isinstance(obj, str) or obj is str):
+    _precheck(obj, name)
+    if name in FORMAT_ATTRS and (issubclass(type(obj), str) or obj is str):
         return safe_format_attr(obj, name)
     try:
         value = getattr(obj, name)
@@ -119,12 +183,23 @@ def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
         if default:
             return default[0]
         raise
-    if name in RUNTIME_CHECKED_DUNDERS:
-        if name == "__dict__" and not program_owned(obj):
-            raise _deny_attr(obj, name)
-        if name == "__getattribute__":
-            return _checked_lookup(value)
-    return check_value(obj, name, value)
+    return _postcheck(obj, name, value)
+
+
+# -- __getattribute__ / __setattr__ / __delattr__ ----------------------------------------
+# -- __getattribute__ / __setattr__ / __delattr__ ----------------------------------------
+def _wrap_getattribute(real: Any) -> Any:
+    bound = bound_self(real)
+    if bound is UNBOUND:
+        return lambda target, name, /: _checked(target, name, lambda: real(target, name))
+    return lambda name, /: _checked(bound, name, lambda: real(name))
+
+
+_SPECIAL_WRAPPERS: dict[str, Callable[[Any], Any]] = {
+    "__getattribute__": _wrap_getattribute,
+    "__setattr__": wrap_setattr,
+    "__delattr__": wrap_delattr,
+}
 
 
 def safe_hasattr(obj: Any, name: str) -> bool:
@@ -135,25 +210,13 @@ def safe_hasattr(obj: Any, name: str) -> bool:
     return True
 
 
-def safe_setattr(obj: Any, name: str, value: Any) -> None:
-    if type(name) is str:
-        check_name(obj, name)
-    setattr(obj, name, value)
-
-
-def safe_delattr(obj: Any, name: str) -> None:
-    if type(name) is str:
-        check_name(obj, name)
-    delattr(obj, name)
-
-
 def safe_dir(*args: Any) -> list[str]:
     """``dir()`` at the program's top level lists its top-level names (locals of the
     entry function plus real globals), as it would at module level."""
     if args:
         return dir(*args)
     frame = sys._getframe(1)
-    names = set(frame.f_locals)
+    names = {n for n in frame.f_locals if not is_reserved(n)}  # __cm_mc0__ (match)
     if frame.f_code.co_name == ENTRY_NAME:
         names |= {n for n in frame.f_globals if not is_reserved(n)}
         names.discard("__builtins__")
@@ -165,46 +228,3 @@ def safe_vars(*args: Any) -> Any:
         return sys._getframe(1).f_locals
     (obj,) = args
     return guarded_getattr(obj, "__dict__")
-
-
-# -- formatting --------------------------------------------------------------------
-class SafeFormatter(string.Formatter):
-    """``string.Formatter`` whose ``{0.attr}`` fields go through the attribute policy.
-
-    Format fields are a classic way to smuggle attribute walks past a code review
-    (``'{0.__class__.__init__.__globals__}'``), so they are held to a stricter rule than
-    code: no underscore names at all. ``'{0.name}'`` and ``'{0[key]}'`` work as usual.
-    """
-
-    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, Any]:
-        first, rest = formatter_field_name_split(field_name)
-        obj = self.get_value(first, args, kwargs)
-        for is_attr, key in rest:
-            if is_attr and key.startswith("_"):
-                raise AttributePolicyViolation(
-                    f"format field attribute {key!r} is not allowed in the sandbox"
-                )
-            obj = guarded_getattr(obj, key) if is_attr else obj[key]
-        return obj, first
-
-
-_FORMATTER = SafeFormatter()
-
-
-def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
-    if "." not in template:  # no attribute fields possible: use the fast native path
-        return str.format(template, *args, **kwargs)
-    return _FORMATTER.vformat(template, args, kwargs)
-
-
-def safe_format_map(template: str, mapping: Any, /) -> str:
-    if "." not in template:
-        return str.format_map(template, mapping)
-    return _FORMATTER.vformat(template, (), mapping)
-
-
-def safe_format_attr(obj: Any, name: str) -> Any:
-    impl = safe_format if name == "format" else safe_format_map
-    if obj is str or not isinstance(obj, str):
-        return impl
-    return lambda *a, **kw: impl(obj, *a, **kw)

@@ -63,6 +63,54 @@ _INTERNAL_ATTR = re.compile(r"^(f|co|gi|cr|ag|tb)_[a-z]+$")
 #: they are routed through a checked formatter.
 FORMAT_ATTRS: frozenset[str] = frozenset({"format", "format_map"})
 
+#: Public methods of the standard library that hand out a capability: the event loop
+#: (``Future.get_loop``, ``Task.get_loop``), a coroutine or the frames of another task.
+#: They compile to a checked access and are refused unless program code defines them.
+CAPABILITY_ATTRS: frozenset[str] = frozenset(
+    {"get_loop", "get_coro", "get_stack", "print_stack", "get_context"}
+)
+
+#: Dunders that, called by hand on an object the program did not make, run stdlib code
+#: against a target or a name of the program's choosing: the descriptor protocol
+#: (``cached_property.__get__`` reads another object's ``__dict__``) and ``__getattr__``
+#: (``typing.ChainMap.__getattr__(name)`` looks ``name`` up on ``collections.ChainMap``).
+#: They resolve only to what program code defined, like private names.
+DESCRIPTOR_DUNDERS: frozenset[str] = frozenset(
+    {"__get__", "__set__", "__delete__", "__set_name__", "__getattr__"}
+)
+
+#: Private (single-underscore) names that are public API by convention, readable on any
+#: object: namedtuple's helpers and Enum's member and class attributes.
+CONVENTIONAL_PRIVATE: frozenset[str] = frozenset(
+    {
+        "_asdict",
+        "_replace",
+        "_fields",
+        "_make",
+        "_field_defaults",
+        "_value_",
+        "_name_",
+        "_missing_",
+        "_generate_next_value_",
+        "_ignore_",
+        "_order_",
+        "_member_names_",
+        "_member_map_",
+        "_value2member_map_",
+        "_member_type_",
+        "_numeric_repr_",
+    }
+)
+
+
+def is_dunder(name: str) -> bool:
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def is_private(name: str) -> bool:
+    """``_x`` and ``_Class__x``: names a class keeps to itself (not dunders)."""
+    return name.startswith("_") and not is_dunder(name)
+
 
 def is_internal_attr(name: str) -> bool:
     """True for ``gi_frame``, ``f_back``, ``co_code``, ``tb_frame`` and friends."""
@@ -74,7 +122,12 @@ def needs_guard(name: str) -> bool:
 
     Plain public names compile to a native attribute load, so hot loops pay nothing.
     """
-    return name.startswith("_") or name in FORMAT_ATTRS or is_internal_attr(name)
+    return (
+        name.startswith("_")
+        or name in FORMAT_ATTRS
+        or name in CAPABILITY_ATTRS
+        or is_internal_attr(name)
+    )
 
 
 def is_reserved(name: str) -> bool:
