@@ -157,7 +157,11 @@ class WorkerLink:
             line = bytes(buf[start:end])
             start = end + 1
             if self.handler is not None:
-                self.handler(line)
+                try:
+                    self.handler(line)
+                except Exception as exc:  # whatever a line did, the link ends with it
+                    self.fail(exc)
+                    break
             elif line == READY_LINE and not self.ready.done():
                 self.ready.set_result(True)
             else:

@@ -130,6 +130,8 @@ def decode(line: bytes) -> dict[str, Any]:
         value, end = _DECODER.raw_decode(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise WireError(f"malformed message: {exc}") from None
+    except RecursionError:  # a worker may nest a frame past the C decoder's limit
+        raise WireError("malformed message: nested too deeply") from None
     if end != len(text):
         raise WireError("trailing data after message")
     if not isinstance(value, dict) or not isinstance(value.get("op"), str):

@@ -39,6 +39,7 @@ from .names import (
     CONVENTIONAL_PRIVATE,
     DESCRIPTOR_DUNDERS,
     FORMAT_ATTRS,
+    exact_name,
     is_private,
     is_reserved,
 )
@@ -172,6 +173,7 @@ def _checked(obj: Any, name: Any, fetch: Callable[[], Any]) -> Any:
 
 def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
     """The checked attribute access the compiler emits, and the sandbox's ``getattr``."""
+    name = exact_name(name)
     if type(name) is not str:
         return getattr(obj, name, *default)  # raises the usual TypeError
     _precheck(obj, name)
@@ -191,8 +193,18 @@ def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
 def _wrap_getattribute(real: Any) -> Any:
     bound = bound_self(real)
     if bound is UNBOUND:
-        return lambda target, name, /: _checked(target, name, lambda: real(target, name))
-    return lambda name, /: _checked(bound, name, lambda: real(name))
+
+        def unbound_get(target: Any, name: Any, /) -> Any:
+            name = exact_name(name)  # checked and looked up as the same exact str
+            return _checked(target, name, lambda: real(target, name))
+
+        return unbound_get
+
+    def bound_get(name: Any, /) -> Any:
+        name = exact_name(name)
+        return _checked(bound, name, lambda: real(name))
+
+    return bound_get
 
 
 _SPECIAL_WRAPPERS: dict[str, Callable[[Any], Any]] = {

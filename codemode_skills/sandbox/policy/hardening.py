@@ -59,6 +59,8 @@ def _checked_reconstruct(
         if state is not None:
             slots = state[1] if isinstance(state, tuple) and len(state) == 2 else None
             for key in slots or ():
+                if type(key) is not str and isinstance(key, str):
+                    raise _deny_store(y, None)  # a str subclass would skip the check
                 if type(key) is str:
                     check_store(y, key)
         return y

@@ -9,6 +9,7 @@ are the handles that lead from a harmless object to the interpreter's internals
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: Prefix reserved for names the compiler injects (guards, the program entry point).
 #: A program may not read, bind or delete any name with this prefix.
@@ -110,6 +111,19 @@ def is_dunder(name: str) -> bool:
 def is_private(name: str) -> bool:
     """``_x`` and ``_Class__x``: names a class keeps to itself (not dunders)."""
     return name.startswith("_") and not is_dunder(name)
+
+
+def exact_name(name: Any) -> Any:
+    """An attribute name as the exact ``str`` it spells; anything else unchanged.
+
+    Every guard checks a name and then uses it natively. A ``str`` subclass (a program's
+    own, or ``enum.StrEnum``'s) used to skip the checks (they ran only for
+    ``type(name) is str``) and yet reach the attribute; and a subclass may also lie about
+    its ``__hash__``/``__eq__`` to the dict lookups behind a native ``getattr``. So each
+    guard turns the name into this exact copy first and both checks and uses the copy."""
+    if type(name) is str or not isinstance(name, str):
+        return name
+    return str.__str__(name)
 
 
 def is_internal_attr(name: str) -> bool:

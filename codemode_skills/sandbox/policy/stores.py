@@ -26,6 +26,7 @@ from .names import (
     CONVENTIONAL_PRIVATE,
     FORMAT_ATTRS,
     RESERVED_PREFIX,
+    exact_name,
     is_private,
 )
 from .ownership import (
@@ -67,6 +68,7 @@ def wrap_setattr(real: Any) -> Any:
     if bound is UNBOUND:
 
         def unbound_set(target: Any, name: Any, value: Any, /) -> Any:
+            name = exact_name(name)
             if type(name) is str:
                 check_store(target, name)
             return real(target, name, value)
@@ -74,6 +76,7 @@ def wrap_setattr(real: Any) -> Any:
         return unbound_set
 
     def bound_set(name: Any, value: Any, /) -> Any:
+        name = exact_name(name)
         if type(name) is str:
             check_store(bound, name)
         return real(name, value)
@@ -86,6 +89,7 @@ def wrap_delattr(real: Any) -> Any:
     if bound is UNBOUND:
 
         def unbound_del(target: Any, name: Any, /) -> Any:
+            name = exact_name(name)
             if type(name) is str:
                 check_store(target, name)
             return real(target, name)
@@ -93,6 +97,7 @@ def wrap_delattr(real: Any) -> Any:
         return unbound_del
 
     def bound_del(name: Any, /) -> Any:
+        name = exact_name(name)
         if type(name) is str:
             check_store(bound, name)
         return real(name)
@@ -210,6 +215,11 @@ def match_class(cls: Any, positional: int) -> Any:
     own = meta is type and program_class(cls) and dict_safe(cls)
     for name in names[:positional]:
         if type(name) is not str:
+            if isinstance(name, str):  # CPython reads a str subclass natively: refuse it
+                raise PolicyViolation(
+                    f"matching {cls.__qualname__} positionally reads an attribute named by "
+                    "a str subclass, which is not allowed in the sandbox"
+                )
             continue  # CPython raises its own TypeError
         refused = (
             name in ALWAYS_DENIED
@@ -228,12 +238,14 @@ def match_class(cls: Any, positional: int) -> Any:
 
 
 def safe_setattr(obj: Any, name: str, value: Any) -> None:
+    name = exact_name(name)
     if type(name) is str:
         check_store(obj, name)
     setattr(obj, name, value)
 
 
 def safe_delattr(obj: Any, name: str) -> None:
+    name = exact_name(name)
     if type(name) is str:
         check_store(obj, name)
     delattr(obj, name)
