@@ -62,8 +62,7 @@ from .stores import (
     safe_setattr,
     store_target,
     store_target_named,
-    wrap_delattr,
-    wrap_setattr,
+    wrap_store,
 )
 
 #: The compiled entry function of every program (see transformer.ENTRY).
@@ -209,8 +208,8 @@ def _wrap_getattribute(real: Any) -> Any:
 
 _SPECIAL_WRAPPERS: dict[str, Callable[[Any], Any]] = {
     "__getattribute__": _wrap_getattribute,
-    "__setattr__": wrap_setattr,
-    "__delattr__": wrap_delattr,
+    "__setattr__": wrap_store,  # a store and a delete are refused on the same targets
+    "__delattr__": wrap_store,
 }
 
 

@@ -63,46 +63,28 @@ def bound_self(method: Any) -> Any:
     return UNBOUND if issubclass(type(owner), types.ModuleType) else owner
 
 
-def wrap_setattr(real: Any) -> Any:
+def wrap_store(real: Any) -> Any:
+    """A ``__setattr__`` or ``__delattr__`` (bound or unbound) that checks the store
+    first: the name is the exact ``str`` it spells, checked and used as such; the
+    value, if any, passes through (a wrong argument count is CPython's own TypeError)."""
     bound = bound_self(real)
     if bound is UNBOUND:
 
-        def unbound_set(target: Any, name: Any, value: Any, /) -> Any:
+        def unbound_store(target: Any, name: Any, /, *value: Any) -> Any:
             name = exact_name(name)
             if type(name) is str:
                 check_store(target, name)
-            return real(target, name, value)
+            return real(target, name, *value)
 
-        return unbound_set
+        return unbound_store
 
-    def bound_set(name: Any, value: Any, /) -> Any:
+    def bound_store(name: Any, /, *value: Any) -> Any:
         name = exact_name(name)
         if type(name) is str:
             check_store(bound, name)
-        return real(name, value)
+        return real(name, *value)
 
-    return bound_set
-
-
-def wrap_delattr(real: Any) -> Any:
-    bound = bound_self(real)
-    if bound is UNBOUND:
-
-        def unbound_del(target: Any, name: Any, /) -> Any:
-            name = exact_name(name)
-            if type(name) is str:
-                check_store(target, name)
-            return real(target, name)
-
-        return unbound_del
-
-    def bound_del(name: Any, /) -> Any:
-        name = exact_name(name)
-        if type(name) is str:
-            check_store(bound, name)
-        return real(name)
-
-    return bound_del
+    return bound_store
 
 
 def _check_target(obj: Any, name: str | None) -> None:
