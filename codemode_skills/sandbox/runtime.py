@@ -34,17 +34,19 @@ from .policy.namespace import make_print as _make_print
 from .policy.ownership import register_capability
 from .policy.transformer import (
     ENTRY,
+    PROGRAM_FILENAME,
+    CompileFailed,
+    PolicyError,
+    compile_program,
+)
+from .policy.visitor import (  # the names the compiler injects, bound in globals here
     GETATTR,
     IMPORT_STAR,
     MATCH_CLASS,
-    PROGRAM_FILENAME,
     SELF_OWNED,
     SELF_TARGET,
     STORE,
     STORE_NAMED,
-    CompileFailed,
-    PolicyError,
-    compile_program,
 )
 
 #: ``json.dumps(value, allow_nan=False, ensure_ascii=False)`` without building an encoder

@@ -25,13 +25,6 @@ from typing import Any
 from .guards import ENTRY_NAME
 from .ownership import PROGRAM_FILENAME
 from .visitor import (
-    GETATTR,
-    IMPORT_STAR,
-    MATCH_CLASS,
-    SELF_OWNED,
-    SELF_TARGET,
-    STORE,
-    STORE_NAMED,
     CompileFailed,
     PolicyError,
     SandboxTransformer,
@@ -42,14 +35,7 @@ ENTRY = ENTRY_NAME
 
 __all__ = [
     "ENTRY",
-    "GETATTR",
-    "IMPORT_STAR",
-    "MATCH_CLASS",
     "PROGRAM_FILENAME",
-    "SELF_OWNED",
-    "SELF_TARGET",
-    "STORE",
-    "STORE_NAMED",
     "CompileFailed",
     "PolicyError",
     "SandboxTransformer",
