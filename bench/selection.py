@@ -31,10 +31,10 @@ import numpy as np
 from _common import perf, progress
 from _data import DATA, read_jsonl, unique_names
 
+from codemode_skills.records import SkillSpec, create_skill
 from codemode_skills.selection import SentenceTransformerEmbedder, SkillIndex
 from codemode_skills.selection.retrieval import plan_queries, rank
 from codemode_skills.selection.vectors import embedding_text
-from codemode_skills.skills.model import SkillSpec, create_skill
 from codemode_skills.trust import TrustLevel
 
 METHODS = ("lexical", "dense", "hybrid", "hybrid+steps")

@@ -15,12 +15,12 @@ from typing import Any
 
 from .codemode import EXECUTE_TOOL_NAME, CodeMode, ExecutePythonInput, create_code_mode
 from .models.base import Message, Model
+from .records import Skill, new_id
 from .registry import ToolRegistry
 from .sandbox.driver import Driver
 from .security.context import ExecutionContext
 from .skills.calls import CallContext
 from .skills.manager import SkillManager
-from .skills.model import Skill, new_id
 from .skills.tools import skills_prompt
 from .storage.base import SkillStorage
 from .tools.tool import Tool

@@ -29,8 +29,8 @@ from codemode_skills.admin import (
     parse_token,
 )
 from codemode_skills.cli.main import main
+from codemode_skills.records import SkillStatus
 from codemode_skills.security.audit import SQLAuditLog
-from codemode_skills.skills.model import SkillStatus
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import TrustLevel
 from tests.conftest import require_external

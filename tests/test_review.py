@@ -24,9 +24,9 @@ from codemode_skills.admin import (
 )
 from codemode_skills.cli.main import main
 from codemode_skills.errors import ToolError
+from codemode_skills.records import SkillSpec, SkillStatus
 from codemode_skills.security.audit import JsonLinesAuditLog, MemoryAuditLog, SQLAuditLog
 from codemode_skills.skills import SkillManager
-from codemode_skills.skills.model import SkillSpec, SkillStatus
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import RelaxedTrustStrategy, TrustLevel, TrustPolicy
 

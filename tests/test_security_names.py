@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from codemode_skills import ExecutionContext, Tool, ToolDefinitionError
 from codemode_skills.errors import InvalidSkillName
-from codemode_skills.skills.model import SkillSpec, validate_skill_name, validate_tenant
+from codemode_skills.records import SkillSpec, validate_skill_name
+from codemode_skills.security.context import validate_tenant
 from codemode_skills.storage import open_storage
 
 TRAILING = ["report\n", "report\r\n", "rep\nort", "report\x00"]

@@ -24,9 +24,9 @@ import uvicorn
 from codemode_skills.admin import AdminToken, ReviewService, create_admin_app
 from codemode_skills.cli.main import main
 from codemode_skills.errors import SkillValidationError
+from codemode_skills.records import RunRecord, SkillChanges, SkillSpec
 from codemode_skills.skills import SkillManager
 from codemode_skills.skills.display import is_hidden
-from codemode_skills.skills.model import RunRecord, SkillChanges, SkillSpec
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import TrustLevel
 from tests.test_admin_web import fetch, wait_until_up
@@ -268,8 +268,8 @@ async def test_detail_lists_where_the_hidden_characters_are(store: str) -> None:
 
 def test_the_advertised_code_limit_is_the_host_compile_cap() -> None:
     """The model is told the limit registration enforces (no 100,000 promise)."""
+    from codemode_skills.records import MAX_CODE_CHARS, SkillSpec
     from codemode_skills.sandbox.programs import HOST_MAX_BYTES
-    from codemode_skills.skills.model import MAX_CODE_CHARS, SkillSpec
 
     assert MAX_CODE_CHARS == HOST_MAX_BYTES
     assert SkillSpec.model_json_schema()["properties"]["code"]["maxLength"] == HOST_MAX_BYTES

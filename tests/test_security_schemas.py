@@ -30,8 +30,8 @@ from codemode_skills.errors import (
     ToolError,
     ToolValidationError,
 )
+from codemode_skills.records import SkillSpec
 from codemode_skills.skills import CallContext, SkillManager
-from codemode_skills.skills.model import SkillSpec
 from codemode_skills.storage import MemorySkillStorage
 from codemode_skills.tools import schema as schema_module
 from codemode_skills.tools.schema import SchemaValidator

@@ -20,9 +20,9 @@ from codemode_skills import create_code_mode as make_code_mode
 from codemode_skills.errors import SkillNotAllowed
 from codemode_skills.events import Event
 from codemode_skills.models import ModelResponse, ScriptedModel, ToolCall
+from codemode_skills.records import Evidence, RunRecord, SkillSpec
 from codemode_skills.selection import SkillSelector
 from codemode_skills.skills import CallContext, SkillManager, SkillStatus
-from codemode_skills.skills.model import Evidence, RunRecord, SkillSpec
 from codemode_skills.storage import MemorySkillStorage
 from codemode_skills.trust import (
     AlwaysTrustedStrategy,

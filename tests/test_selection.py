@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from codemode_skills.models import ModelResponse, ScriptedModel
+from codemode_skills.records import create_skill
 from codemode_skills.selection import (
     OpenAIEmbedder,
     SentenceTransformerEmbedder,
@@ -22,7 +23,6 @@ from codemode_skills.selection import (
 )
 from codemode_skills.selection.index import top_k
 from codemode_skills.skills import CallContext, SkillSpec, SkillStatus
-from codemode_skills.skills.model import create_skill
 from codemode_skills.storage import MemorySkillStorage
 from codemode_skills.storage.text import InvertedIndex
 from codemode_skills.trust import TrustLevel

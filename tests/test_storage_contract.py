@@ -14,11 +14,10 @@ from codemode_skills.errors import (
     SkillExists,
     SkillNotFound,
 )
+from codemode_skills.records import EVIDENCE_CAP, Evidence, SkillOrigin, TrustEvidence
 from codemode_skills.skills import RunRecord, SkillChanges, SkillSpec, SkillStatus
-from codemode_skills.skills.model import Evidence, SkillOrigin, TrustEvidence
 from codemode_skills.storage import SkillStorage
 from codemode_skills.trust import TrustLevel
-from codemode_skills.trust.levels import EVIDENCE_CAP
 
 
 def spec(name: str = "add_numbers", **overrides: Any) -> SkillSpec:

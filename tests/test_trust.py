@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from codemode_skills.skills.model import (
+from codemode_skills.records import (
     Evidence,
     RunRecord,
     SkillStats,
@@ -201,7 +201,7 @@ def test_distinct_days_are_configurable() -> None:
 
 
 def test_distinct_keys_are_capped() -> None:
-    from codemode_skills.trust.levels import EVIDENCE_CAP
+    from codemode_skills.records import EVIDENCE_CAP
 
     _, stats = replay(DefaultTrustStrategy(), [True] * (EVIDENCE_CAP + 40), users=EVIDENCE_CAP * 2)
     evidence = stats.evidence

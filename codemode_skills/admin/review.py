@@ -23,19 +23,19 @@ from pydantic import BaseModel
 
 from ..codemode import CodeMode, create_code_mode
 from ..errors import CodeModeError, InvalidSkillName, SkillConflict, SkillNotFound
-from ..sandbox.driver import ExecutionRequest, failure
-from ..sandbox.result import ExecutionResult
-from ..security.audit import REVIEW, AuditLog, open_audit_log
-from ..skills.display import hidden_characters
-from ..skills.manager import SkillManager
-from ..skills.model import (
+from ..records import (
     CONTENT_FIELDS,
     Skill,
     SkillStatus,
     SkillVersion,
     validate_skill_name,
-    validate_tenant,
 )
+from ..sandbox.driver import ExecutionRequest, failure
+from ..sandbox.result import ExecutionResult
+from ..security.audit import REVIEW, AuditLog, open_audit_log
+from ..security.context import validate_tenant
+from ..skills.display import hidden_characters
+from ..skills.manager import SkillManager
 from ..storage import open_storage
 from ..trust import TrustLevel, TrustPolicy
 

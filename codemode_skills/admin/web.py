@@ -34,8 +34,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InvalidSkillName
+from ..security.context import validate_tenant
 from ..skills.display import visible
-from ..skills.model import validate_tenant
 from ..trust import TrustLevel
 from .rendering import diff_lines, environment
 from .review import ReviewConflict, ReviewInputError, ReviewNotFound, ReviewService

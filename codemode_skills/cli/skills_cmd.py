@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from ..errors import CodeModeError
+from ..records import CONTENT_FIELDS, SkillStatus
 from ..skills.display import say
-from ..skills.model import CONTENT_FIELDS, SkillStatus
 from ..storage import open_storage
 from ..trust import TrustLevel
 

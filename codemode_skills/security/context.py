@@ -10,13 +10,25 @@ explicitly (``execute(code, context=ctx)``) or set it for a block of work with
 from __future__ import annotations
 
 import contextvars
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import ScopeDenied, TenantMismatch
+from ..errors import InvalidSkillName, ScopeDenied, TenantMismatch
+
+#: A tenant id names a folder, a key prefix and a SQL value: no path separators, no
+#: leading dot, nothing a shell or a URL would read differently.
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+def validate_tenant(tenant: object) -> str:
+    """The one tenant rule: every store, context and admin page checks ids with it."""
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant) or tenant in (".", ".."):
+        raise InvalidSkillName(f"invalid tenant id {tenant!r}")
+    return tenant
 
 
 def new_request_id() -> str:
@@ -36,8 +48,6 @@ class ExecutionContext(BaseModel):
     @field_validator("tenant")
     @classmethod
     def _tenant(cls, value: str) -> str:
-        from ..skills.model import validate_tenant
-
         return validate_tenant(value)
 
     def missing(self, required: Iterable[str]) -> list[str]:

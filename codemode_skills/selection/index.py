@@ -13,9 +13,8 @@ from collections.abc import Collection
 
 import numpy as np
 
-from ..skills.model import Skill, SkillStatus
+from ..records import Skill, SkillStatus, TrustLevel
 from ..storage.text import K1, B, document_terms, query_terms
-from ..trust.levels import TrustLevel
 
 _STATUS = {s: i for i, s in enumerate(SkillStatus)}
 _TRUST = {t: i for i, t in enumerate(TrustLevel)}

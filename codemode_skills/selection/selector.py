@@ -23,10 +23,9 @@ from pydantic import BaseModel
 
 from ..events import EventHub
 from ..models.base import Message, Model
+from ..records import Skill, SkillStatus, TrustLevel
 from ..skills.calls import CallContext
-from ..skills.model import Skill, SkillStatus
 from ..storage.base import SEARCHABLE, SkillStorage
-from ..trust.levels import TrustLevel
 from ..trust.policy import TrustPolicy
 from .embedder import Embedder, SentenceTransformerEmbedder
 from .index import SkillIndex

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..errors import SkillNotFound
-from ..skills.model import Skill
+from ..records import Skill
 from ..storage.base import SkillStorage
 from .embedder import Embedder
 

@@ -1,8 +1,6 @@
 """Skills: the model, the manager, the model-facing tools, nested skill calls."""
 
-from .calls import CallContext
-from .manager import SkillManager
-from .model import (
+from ..records import (
     RunRecord,
     SearchHit,
     Skill,
@@ -12,6 +10,8 @@ from .model import (
     SkillStatus,
     SkillVersion,
 )
+from .calls import CallContext
+from .manager import SkillManager
 
 __all__ = [
     "CallContext",

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .model import Evidence, Skill, SkillOrigin, new_id, utcnow
+from ..records import Evidence, Skill, SkillOrigin, new_id, utcnow
 
 if TYPE_CHECKING:
     from ..security.context import ExecutionContext

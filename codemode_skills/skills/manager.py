@@ -27,6 +27,7 @@ from ..errors import (
     ToolValidationError,
 )
 from ..events import SKILL_CALL, SKILL_ERROR, SKILL_REGISTERED, SKILL_RESULT, SKILL_UPDATED
+from ..records import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillVersion
 from ..sandbox.result import ExecutionResult
 from ..security.audit import SKILL_CALL as AUDIT_SKILL_CALL
 from ..security.audit import SKILL_CHANGE, Auditor
@@ -41,7 +42,6 @@ from ..tools.tool import bind_positional, format_validation_error
 from ..trust import DefaultTrustStrategy, TrustPolicy, TrustStrategy
 from .calls import CallContext, LiveSkills
 from .evidence import entered, rooted
-from .model import RunRecord, SearchHit, Skill, SkillChanges, SkillSpec, SkillVersion
 from .reviews import TrustMixin
 from .scopes import ScopeMixin
 from .validation import check_content

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SkillConflict, SkillNotFound, StorageError
 from ..events import SKILL_REVIEW_REQUESTED, SKILL_TRUST_CHANGED, SKILL_UPDATED
+from ..records import BEHAVIOUR_FIELDS, Skill, SkillOrigin, SkillStatus
 from ..security.audit import REVIEW, TRUST_CHANGE
 from ..security.context import use_context
 from ..trust import TrustLevel
 from .evidence import RootExecution, origin_of, rooted
-from .model import BEHAVIOUR_FIELDS, Skill, SkillOrigin, SkillStatus
 
 _log = logging.getLogger(__name__)
 

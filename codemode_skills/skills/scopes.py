@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ScopeDenied, SkillNotFound
+from ..records import Skill
 from ..security.audit import SKILL_CALL
 from ..security.context import ExecutionContext
-from .model import Skill
 from .validation import called_tools
 
 if TYPE_CHECKING:

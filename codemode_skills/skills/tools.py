@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from ..errors import SkillError, SkillValidationError, ToolError, ToolValidationError
+from ..records import NAME_PATTERN, Skill, SkillChanges, SkillSpec
 from ..tools.stubs import render_stubs
 from ..tools.tool import Tool
 from .calls import CallContext
-from .model import NAME_PATTERN, Skill, SkillChanges, SkillSpec
 
 if TYPE_CHECKING:
     from .manager import SkillManager

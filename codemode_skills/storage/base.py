@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ..skills.model import (
+from ..records import (
     Evidence,
     RunRecord,
     SearchHit,
@@ -25,8 +25,8 @@ from ..skills.model import (
     SkillSpec,
     SkillStatus,
     SkillVersion,
+    TrustLevel,
 )
-from ..trust.levels import TrustLevel
 
 #: What ``search`` returns unless told otherwise: skills one may still pick.
 SEARCHABLE = frozenset({SkillStatus.ACTIVE, SkillStatus.PENDING_REVIEW})

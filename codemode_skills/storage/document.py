@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import SkillConflict, SkillExists, SkillNotFound
-from ..skills.model import (
+from ..records import (
     Evidence,
     RunRecord,
     SearchHit,
@@ -24,15 +24,15 @@ from ..skills.model import (
     SkillStatus,
     SkillVersion,
     TrustEvidence,
+    TrustLevel,
     apply_evidence,
     apply_run,
     create_skill,
     next_version,
     utcnow,
     validate_skill_name,
-    validate_tenant,
 )
-from ..trust.levels import TrustLevel
+from ..security.context import validate_tenant
 from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..skills.model import NAME_PATTERN, RunRecord, Skill, SkillVersion
+from ..records import NAME_PATTERN, RunRecord, Skill, SkillVersion
 from .document import DocumentStorage, iter_lines
 from .text import InvertedIndex
 

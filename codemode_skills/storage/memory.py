@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..skills.model import RunRecord, Skill, SkillVersion
+from ..records import RunRecord, Skill, SkillVersion
 from .document import DocumentStorage
 from .text import InvertedIndex
 

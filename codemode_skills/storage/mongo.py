@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import SkillConflict, SkillExists, SkillNotFound, StorageError
-from ..skills.model import (
+from ..records import (
     RECENT_WINDOW,
     Evidence,
     RunRecord,
@@ -29,13 +29,13 @@ from ..skills.model import (
     SkillStatus,
     SkillVersion,
     TrustEvidence,
+    TrustLevel,
     create_skill,
     next_version,
     utcnow,
     validate_skill_name,
-    validate_tenant,
 )
-from ..trust.levels import TrustLevel
+from ..security.context import validate_tenant
 from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 from .mongo_evidence import evidence_update
 from .mongo_index import MongoTermIndex

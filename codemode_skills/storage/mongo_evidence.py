@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..skills.model import RECENT_WINDOW, Evidence
-from ..trust.levels import EVIDENCE_CAP
+from ..records import EVIDENCE_CAP, RECENT_WINDOW, Evidence
 
 
 def evidence_update(evidence: Evidence) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import SkillConflict, SkillExists, SkillNotFound
-from ..skills.model import (
+from ..records import (
     RECENT_WINDOW,
     Evidence,
     RunRecord,
@@ -31,14 +31,14 @@ from ..skills.model import (
     SkillStatus,
     SkillVersion,
     TrustEvidence,
+    TrustLevel,
     apply_evidence,
     create_skill,
     next_version,
     utcnow,
     validate_skill_name,
-    validate_tenant,
 )
-from ..trust.levels import TrustLevel
+from ..security.context import validate_tenant
 from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
 from .sql_engine import get_engine
 from .sql_models import EmbeddingRow, RunRow, SkillRow, TagRow, TermRow, VersionRow

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..skills.model import Skill
+from ..records import Skill
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(

@@ -1,6 +1,6 @@
 """Trust: levels, the strategies that promote and demote skills, and what trust gates."""
 
-from .levels import Threshold, TrustLevel
+from ..records import TrustLevel
 from .policy import TrustPolicy
 from .strategies import (
     AlwaysTrustedStrategy,
@@ -10,6 +10,7 @@ from .strategies import (
     ThresholdTrustStrategy,
     TrustStrategy,
 )
+from .threshold import Threshold
 
 __all__ = [
     "AlwaysTrustedStrategy",

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ..errors import SkillNotAllowed
-from .levels import TrustLevel
-
-if TYPE_CHECKING:  # skills.model imports trust.levels: no import cycle at run time
-    from ..skills.model import Skill
+from ..records import Skill, TrustLevel
 
 
 @dataclass(frozen=True)

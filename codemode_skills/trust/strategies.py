@@ -12,12 +12,10 @@ after a handful of failures instead of coasting on its history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from .levels import Threshold, TrustLevel
-
-if TYPE_CHECKING:  # skills.model imports trust.levels: no import cycle at run time
-    from ..skills.model import SkillStats, TrustEvidence
+from ..records import SkillStats, TrustEvidence, TrustLevel
+from .threshold import Threshold
 
 _ORDER = (TrustLevel.UNTRUSTED, TrustLevel.PROVISIONAL, TrustLevel.TRUSTED)
 
