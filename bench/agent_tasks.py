@@ -27,8 +27,12 @@ from codemode_skills.models import LlamaCppModel
 PRICES = {"apple": 1.5, "pear": 2.0, "fig": 3.25}
 STOCK = {"apple": 120, "pear": 0, "fig": 14}
 RATES = {("EUR", "USD"): 1.08, ("EUR", "NOK"): 11.6}
-WEATHER = {"oslo": (4.0, "sleet"), "lima": (19.5, "overcast"), "cairo": (27.0, "sunny"),
-           "tokyo": (16.0, "rain")}  # fmt: skip
+WEATHER = {
+    "oslo": (4.0, "sleet"),
+    "lima": (19.5, "overcast"),
+    "cairo": (27.0, "sunny"),
+    "tokyo": (16.0, "rain"),
+}
 STAFF = [
     {"name": "Ana", "dept": "engineering", "salary": 72000},
     {"name": "Ben", "dept": "engineering", "salary": 64000},
@@ -110,8 +114,12 @@ async def solve(model: Any, tools: list[Any], system: str | None, task: str) -> 
         text, turns, tokens = result.text, result.iterations, result.usage.input_tokens
     except Exception as exc:  # a broken reply counts as a failure, not a crash of the bench
         text, turns, tokens = f"<{type(exc).__name__}: {exc}>", 6, 0
-    return {"answer": text, "turns": turns, "prompt_tokens": tokens,
-            "seconds": time.perf_counter() - started}  # fmt: skip
+    return {
+        "answer": text,
+        "turns": turns,
+        "prompt_tokens": tokens,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 async def main() -> None:
@@ -124,14 +132,17 @@ async def main() -> None:
     async with create_code_mode(TOOLS) as cm:
         for i, (task, expected) in enumerate(TASKS[: args.tasks]):
             code = await solve(model, [cm.tool], cm.system_prompt, task)
-            classic = await solve(model, TOOLS, "You are a helpful assistant. Use the tools.",
-                                  task)  # fmt: skip
+            classic = await solve(model, TOOLS, "You are a helpful assistant. Use the tools.", task)
             for r in (code, classic):
                 r["ok"] = correct(r["answer"], expected)
             rows.append({"task": task, "expected": expected, "code": code, "classic": classic})
-            print(f"[{i + 1}] code {'ok ' if code['ok'] else 'BAD'} {code['seconds']:5.1f}s | "
-                  f"classic {'ok ' if classic['ok'] else 'BAD'} {classic['seconds']:5.1f}s | "
-                  f"{task}", file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"[{i + 1}] code {'ok ' if code['ok'] else 'BAD'} {code['seconds']:5.1f}s | "
+                f"classic {'ok ' if classic['ok'] else 'BAD'} {classic['seconds']:5.1f}s | "
+                f"{task}",
+                file=sys.stderr,
+                flush=True,
+            )
     summary = {}
     for mode in ("code", "classic"):
         rs = [r[mode] for r in rows]
@@ -149,8 +160,10 @@ async def main() -> None:
     print("| mode | success | turns / task | prompt tokens / task | seconds / task |")
     print("|---|---:|---:|---:|---:|")
     for mode, s in summary.items():
-        print(f"| {mode} | {s['success']:.0%} | {s['turns']:.1f} | {s['prompt_tokens']:,.0f} | "
-              f"{s['seconds']:.1f} |")  # fmt: skip
+        print(
+            f"| {mode} | {s['success']:.0%} | {s['turns']:.1f} | {s['prompt_tokens']:,.0f} | "
+            f"{s['seconds']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,12 @@ def load_library(folder: Path, embedder: Any) -> tuple[SkillIndex, dict[str, str
     skills = []
     for raw in rows:
         name = names[raw["name"]]
-        spec = SkillSpec(name=name, description=raw["description"] or raw["name"],
-                         code="return None", tags=raw.get("tags") or [])  # fmt: skip
+        spec = SkillSpec(
+            name=name,
+            description=raw["description"] or raw["name"],
+            code="return None",
+            tags=raw.get("tags") or [],
+        )
         skills.append(create_skill(spec, tenant="bench", author=None, trust=TrustLevel.TRUSTED))
     vectors = embedder.embed([embedding_text(s) for s in skills])
     index = SkillIndex()
@@ -62,8 +66,9 @@ def load_library(folder: Path, embedder: Any) -> tuple[SkillIndex, dict[str, str
     return index, names
 
 
-def evaluate(index: SkillIndex, names: dict[str, str], queries: list[dict[str, Any]],
-             embedder: Any) -> dict[str, dict[str, float | None]]:  # fmt: skip
+def evaluate(
+    index: SkillIndex, names: dict[str, str], queries: list[dict[str, Any]], embedder: Any
+) -> dict[str, dict[str, float | None]]:
     texts, plans = [], []
     for q in queries:
         planned, steps = plan_queries(q["query"])
@@ -79,8 +84,7 @@ def evaluate(index: SkillIndex, names: dict[str, str], queries: list[dict[str, A
             mode = "hybrid" if method.startswith("hybrid") else method
             use_steps = steps if method == "hybrid+steps" else ()
             vecs = vectors[start : start + (count if use_steps else 1)]
-            order = [n for n, _ in rank(index, q["query"], vecs, k=100, mode=mode,
-                                        steps=use_steps)]  # fmt: skip
+            order = [n for n, _ in rank(index, q["query"], vecs, k=100, mode=mode, steps=use_steps)]
             hits = [i for i, n in enumerate(order) if n in want]
             s = stats[method]
             if hits:
@@ -92,11 +96,17 @@ def evaluate(index: SkillIndex, names: dict[str, str], queries: list[dict[str, A
                 s["all10"] += want <= set(order[:10])
     n = len(queries)
     return {
-        m: {"recall@1": s["r1"] / n, "recall@5": s["r5"] / n, "recall@10": s["r10"] / n,
-            "mrr": s["mrr"] / n, "all@10": s["all10"] / multi if multi else None,
-            "queries": n, "multi": multi}
+        m: {
+            "recall@1": s["r1"] / n,
+            "recall@5": s["r5"] / n,
+            "recall@10": s["r10"] / n,
+            "mrr": s["mrr"] / n,
+            "all@10": s["all10"] / multi if multi else None,
+            "queries": n,
+            "multi": multi,
+        }
         for m, s in stats.items()
-    }  # fmt: skip
+    }
 
 
 _CHEAP: list[Any] = []
@@ -113,15 +123,21 @@ def cheap_model() -> Any:
     return _CHEAP[0]
 
 
-async def measure_picker(index: SkillIndex, names: dict[str, str], queries: list[dict[str, Any]],
-                         embedder: Any, model: Any) -> dict[str, float]:  # fmt: skip
+async def measure_picker(
+    index: SkillIndex,
+    names: dict[str, str],
+    queries: list[dict[str, Any]],
+    embedder: Any,
+    model: Any,
+) -> dict[str, float]:
     """Retrieval's top 5 against the cheap model's pick (at most 5) from the top 20."""
     from codemode_skills.models import Message
     from codemode_skills.selection import Candidate, SkillSelector
     from codemode_skills.storage import MemorySkillStorage
 
-    selector = SkillSelector(MemorySkillStorage("bench"), embedder, cheap_model=model,
-                             time_budget_s=60)  # fmt: skip
+    selector = SkillSelector(
+        MemorySkillStorage("bench"), embedder, cheap_model=model, time_budget_s=60
+    )
     hit_retrieval = hit_model = all_retrieval = all_model = multi = used = 0
     sizes, seconds = [], []
     for q in queries:
@@ -130,8 +146,7 @@ async def measure_picker(index: SkillIndex, names: dict[str, str], queries: list
         ranked = rank(index, q["query"], embedder.embed(texts), k=20, steps=steps)
         candidates = [Candidate(name=n, score=s, skill=index.skills[n]) for n, s in ranked]
         started = perf()
-        picked, by, _ = await selector.pick([Message(role="user", content=q["query"])],
-                                            candidates)  # fmt: skip
+        picked, by, _ = await selector.pick([Message(role="user", content=q["query"])], candidates)
         seconds.append(perf() - started)
         used += by == "model"
         chosen = {s.name for s in picked}
@@ -144,11 +159,16 @@ async def measure_picker(index: SkillIndex, names: dict[str, str], queries: list
             all_retrieval += want <= top5
             all_model += want <= chosen
     n = len(queries)
-    return {"queries": n, "retrieval_top5_hit": hit_retrieval / n, "picker_hit": hit_model / n,
-            "retrieval_top5_all": all_retrieval / multi if multi else None,
-            "picker_all": all_model / multi if multi else None,
-            "picker_answered": used / n, "picked_per_query": statistics.mean(sizes),
-            "median_s": statistics.median(seconds)}  # fmt: skip
+    return {
+        "queries": n,
+        "retrieval_top5_hit": hit_retrieval / n,
+        "picker_hit": hit_model / n,
+        "retrieval_top5_all": all_retrieval / multi if multi else None,
+        "picker_all": all_model / multi if multi else None,
+        "picker_answered": used / n,
+        "picked_per_query": statistics.mean(sizes),
+        "median_s": statistics.median(seconds),
+    }
 
 
 def latency(embedder: Any, sizes: list[int], queries: int) -> dict[str, dict[str, float]]:
@@ -163,8 +183,9 @@ def latency(embedder: Any, sizes: list[int], queries: int) -> dict[str, dict[str
         for i in range(size):
             words = " ".join(rng.choice(vocab, 8))
             spec = SkillSpec(name=f"skill_{i}", description=words, code="return None")
-            index.upsert(create_skill(spec, tenant="t", author=None, trust=TrustLevel.TRUSTED),
-                         vectors[i])  # fmt: skip
+            index.upsert(
+                create_skill(spec, tenant="t", author=None, trust=TrustLevel.TRUSTED), vectors[i]
+            )
         keep = index.mask({"active"}, set(TrustLevel))  # type: ignore[arg-type]
         bare, full = [], []
         for j in range(queries):
@@ -176,8 +197,10 @@ def latency(embedder: Any, sizes: list[int], queries: int) -> dict[str, dict[str
             t2 = perf()
             bare.append(t2 - t1)
             full.append(t2 - t0)
-        out[f"{size:,}"] = {"stage1_ms": statistics.median(bare) * 1e3,
-                            "with_embedding_ms": statistics.median(full) * 1e3}  # fmt: skip
+        out[f"{size:,}"] = {
+            "stage1_ms": statistics.median(bare) * 1e3,
+            "with_embedding_ms": statistics.median(full) * 1e3,
+        }
     return out
 
 
@@ -205,15 +228,16 @@ def main() -> None:
         default=40,
         help="queries per split for the picker (it runs a model per query)",
     )
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
     folders = args.data or sorted(p.parent for p in DATA.glob("*/skills.jsonl"))
     embedder = SentenceTransformerEmbedder()
     results: dict[str, Any] = {"splits": {}}
     for folder in folders:
         started = perf()
         index, names = load_library(folder, embedder)
-        progress(f"{folder.name}: {len(index):,} skills embedded in {perf() - started:.1f} s",
-                 args.json)  # fmt: skip
+        progress(
+            f"{folder.name}: {len(index):,} skills embedded in {perf() - started:.1f} s", args.json
+        )
         for qfile in sorted(folder.glob("queries*.jsonl")):
             queries = read_jsonl(qfile)
             policy = TUNED.get((folder.name, qfile.name), "all")
@@ -255,18 +279,32 @@ def targets(reported: dict[str, Any], lat: dict[str, Any]) -> list[dict[str, Any
         h = r["hybrid+steps"]
         best5 = max(r["dense"]["recall@5"], r["lexical"]["recall@5"])
         best_mrr = max(r["dense"]["mrr"], r["lexical"]["mrr"])
-        out.append({"target": f"{split}: hybrid >= best single on R@5 and MRR",
-                    "met": h["recall@5"] >= best5 and h["mrr"] >= best_mrr,
-                    "detail": f"R@5 {h['recall@5']:.3f} vs {best5:.3f}, "
-                              f"MRR {h['mrr']:.3f} vs {best_mrr:.3f}"})  # fmt: skip
+        out.append(
+            {
+                "target": f"{split}: hybrid >= best single on R@5 and MRR",
+                "met": h["recall@5"] >= best5 and h["mrr"] >= best_mrr,
+                "detail": f"R@5 {h['recall@5']:.3f} vs {best5:.3f}, "
+                f"MRR {h['mrr']:.3f} vs {best_mrr:.3f}",
+            }
+        )
         if h["all@10"] is not None and h["multi"] >= 20:
-            out.append({"target": f"{split}: all needed skills in top 10 for >= 60% of "
-                                  "multi-skill requests", "met": h["all@10"] >= 0.6,
-                        "detail": f"{h['all@10']:.3f} ({h['multi']} requests)"})  # fmt: skip
+            out.append(
+                {
+                    "target": f"{split}: all needed skills in top 10 for >= 60% of "
+                    "multi-skill requests",
+                    "met": h["all@10"] >= 0.6,
+                    "detail": f"{h['all@10']:.3f} ({h['multi']} requests)",
+                }
+            )
     biggest = list(lat)[-1]
     ms = lat[biggest]["stage1_ms"]
-    out.append({"target": f"stage 1 under 10 ms at {biggest} skills (without the embedding)",
-                "met": ms < 10, "detail": f"{ms:.2f} ms"})  # fmt: skip
+    out.append(
+        {
+            "target": f"stage 1 under 10 ms at {biggest} skills (without the embedding)",
+            "met": ms < 10,
+            "detail": f"{ms:.2f} ms",
+        }
+    )
     return out
 
 

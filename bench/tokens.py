@@ -28,16 +28,25 @@ from codemode_skills.models import Message, ModelResponse, ScriptedModel, ToolCa
 random.seed(11)
 COUNTRIES = ["DE", "FR", "NL", "SE", "ES", "IT"]
 CUSTOMERS = [
-    {"id": i, "name": f"Customer {i}", "country": random.choice(COUNTRIES),
-     "tier": random.choice(["gold", "silver", "bronze"])}
+    {
+        "id": i,
+        "name": f"Customer {i}",
+        "country": random.choice(COUNTRIES),
+        "tier": random.choice(["gold", "silver", "bronze"]),
+    }
     for i in range(300)
-]  # fmt: skip
+]
 ORDERS = [
-    {"id": i, "customer_id": random.randrange(300), "amount": round(random.uniform(5, 900), 2),
-     "year": random.choice([2024, 2025]),
-     "status": random.choice(["paid", "paid", "refunded"]), "items": random.randint(1, 9)}
+    {
+        "id": i,
+        "customer_id": random.randrange(300),
+        "amount": round(random.uniform(5, 900), 2),
+        "year": random.choice([2024, 2025]),
+        "status": random.choice(["paid", "paid", "refunded"]),
+        "items": random.randint(1, 9),
+    }
     for i in range(2000)
-]  # fmt: skip
+]
 PAGE = 500
 
 
@@ -106,8 +115,11 @@ class Counting:
             {"name": t.name, "description": t.description, "parameters": t.parameters_schema()}
             for t in kwargs.get("tools") or []
         ]
-        context = (kwargs.get("system") or "") + json.dumps(tools) + json.dumps(
-            [m.model_dump(mode="json") for m in messages])  # fmt: skip
+        context = (
+            (kwargs.get("system") or "")
+            + json.dumps(tools)
+            + json.dumps([m.model_dump(mode="json") for m in messages])
+        )
         self.input_tokens += self.count(context)
         self.requests += 1
         return await self.inner.complete(messages, **kwargs)
@@ -123,9 +135,12 @@ async def run_task(code: str, count: Any, cm: Any) -> dict[str, Any]:
     result = await Agent(coded, [cm.tool], system_prompt=cm.system_prompt).run("task")
     ok = json.loads(result.messages[2].content)["success"]
     return {
-        "classic": classic.input_tokens, "code_mode": coded.input_tokens,
-        "classic_requests": classic.requests, "code_requests": coded.requests, "ok": ok,
-    }  # fmt: skip
+        "classic": classic.input_tokens,
+        "code_mode": coded.input_tokens,
+        "classic_requests": classic.requests,
+        "code_requests": coded.requests,
+        "ok": ok,
+    }
 
 
 async def main() -> None:
@@ -145,8 +160,16 @@ async def main() -> None:
     total_c = sum(r["classic"] for r in rows.values())
     total_m = sum(r["code_mode"] for r in rows.values())
     if "--json" in sys.argv:
-        json.dump({"tasks": rows, "classic": total_c, "code_mode": total_m,
-                   "saving": 1 - total_m / total_c}, sys.stdout, indent=2)  # fmt: skip
+        json.dump(
+            {
+                "tasks": rows,
+                "classic": total_c,
+                "code_mode": total_m,
+                "saving": 1 - total_m / total_c,
+            },
+            sys.stdout,
+            indent=2,
+        )
         print()
         return
     print("# bench/tokens.py — context tokens per task (all requests of the task summed)\n")

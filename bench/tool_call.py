@@ -140,13 +140,16 @@ async def main() -> None:
             create_code_mode([add], driver=SubprocessDriver(pool_size=1))
         )
         inproc = await stack.enter_async_context(create_code_mode([add], driver=InProcessDriver()))
-        helpers = {SUB: children(b"codemode_skills.sandbox.template")}
+        helpers = {SUB: children(b"codemode_skills.sandbox.jail.template")}
         # every call verifies the execution token, checks the tool's scope, writes an audit
         # record (its template's CPU is not split out: "-" in the CPU table)
         secured = await stack.enter_async_context(
-            create_code_mode([tool(add.fn, scopes={"math"})], audit=MemoryAuditLog(),
-                             driver=SubprocessDriver(pool_size=1))
-        )  # fmt: skip
+            create_code_mode(
+                [tool(add.fn, scopes={"math"})],
+                audit=MemoryAuditLog(),
+                driver=SubprocessDriver(pool_size=1),
+            )
+        )
         context = ExecutionContext(tenant="bench", user="u", scopes={"math"})
         limits = {"max_suspensions": 4 * n * (rounds + 10)}  # counted per checkout
         monty = stack.enter_context(stack.enter_context(Monty()).checkout(limits=limits))

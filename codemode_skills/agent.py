@@ -22,17 +22,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .errors import CodeModeError, ScopeDenied
-from .events import Event, EventHub
+from .events import Event, EventHub, EventType
 from .models.base import Message, Model, ToolCall, Usage
-from .registry import ToolRegistry
 from .security.context import ExecutionContext, current_context, use_context
+from .tools.registry import ToolRegistry
 from .tools.tool import Tool
-
-MODEL_REQUEST = "agent:model_request"
-MODEL_RESPONSE = "agent:model_response"
-TOOL_CALLED = "agent:tool_call"
-TOOL_RETURNED = "agent:tool_result"
-AGENT_DONE = "agent:done"
 
 
 class AgentResult(BaseModel):
@@ -66,7 +60,9 @@ class Agent:
         self.context = context
 
     async def _call(self, call: ToolCall) -> str:
-        self.events.emit(TOOL_CALLED, id=call.id, name=call.name, arguments=call.arguments)
+        self.events.emit(
+            EventType.AGENT_TOOL_CALL, id=call.id, name=call.name, arguments=call.arguments
+        )
         tool = await self.registry.resolve(call.name)
         if tool is None:
             content = _encode(
@@ -87,7 +83,7 @@ class Agent:
                 content = _encode(await tool.invoke(call.arguments))
             except CodeModeError as exc:  # ToolError / ToolValidationError / skill errors
                 content = _encode({"error": {"type": type(exc).__name__, "message": str(exc)}})
-        self.events.emit(TOOL_RETURNED, id=call.id, name=call.name, content=content)
+        self.events.emit(EventType.AGENT_TOOL_RESULT, id=call.id, name=call.name, content=content)
         return content
 
     async def run(self, conversation: str | Sequence[Message]) -> AgentResult:
@@ -103,31 +99,49 @@ class Agent:
         usage = Usage()
         for iteration in range(1, self.max_iterations + 1):
             tools = list(self.registry)
-            self.events.emit(MODEL_REQUEST, iteration=iteration, messages=len(messages),
-                             tools=[t.name for t in tools])  # fmt: skip
-            response = await self.model.complete(messages, system=self.system_prompt,
-                                                 tools=tools)  # fmt: skip
+            self.events.emit(
+                EventType.MODEL_REQUEST,
+                iteration=iteration,
+                messages=len(messages),
+                tools=[t.name for t in tools],
+            )
+            response = await self.model.complete(messages, system=self.system_prompt, tools=tools)
             usage = Usage(
                 input_tokens=usage.input_tokens + response.usage.input_tokens,
                 output_tokens=usage.output_tokens + response.usage.output_tokens,
             )
-            self.events.emit(MODEL_RESPONSE, iteration=iteration, text=response.text,
-                             tool_calls=[c.model_dump() for c in response.tool_calls],
-                             usage=response.usage.model_dump())  # fmt: skip
-            messages.append(Message(role="assistant", content=response.text,
-                                    tool_calls=response.tool_calls))  # fmt: skip
+            self.events.emit(
+                EventType.MODEL_RESPONSE,
+                iteration=iteration,
+                text=response.text,
+                tool_calls=[c.model_dump() for c in response.tool_calls],
+                usage=response.usage.model_dump(),
+            )
+            messages.append(
+                Message(role="assistant", content=response.text, tool_calls=response.tool_calls)
+            )
             if not response.tool_calls:
-                self.events.emit(AGENT_DONE, iterations=iteration, usage=usage.model_dump())
-                return AgentResult(text=response.text, messages=messages,
-                                   iterations=iteration, usage=usage)  # fmt: skip
+                self.events.emit(
+                    EventType.AGENT_DONE, iterations=iteration, usage=usage.model_dump()
+                )
+                return AgentResult(
+                    text=response.text, messages=messages, iterations=iteration, usage=usage
+                )
             results = await asyncio.gather(*(self._call(c) for c in response.tool_calls))
             for call, content in zip(response.tool_calls, results, strict=True):
-                messages.append(Message(role="tool", content=content, tool_call_id=call.id,
-                                        name=call.name))  # fmt: skip
-        self.events.emit(AGENT_DONE, iterations=self.max_iterations, usage=usage.model_dump())
-        return AgentResult(text=messages[-1].content, messages=messages,
-                           iterations=self.max_iterations, usage=usage,
-                           stopped="max_iterations")  # fmt: skip
+                messages.append(
+                    Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
+                )
+        self.events.emit(
+            EventType.AGENT_DONE, iterations=self.max_iterations, usage=usage.model_dump()
+        )
+        return AgentResult(
+            text=messages[-1].content,
+            messages=messages,
+            iterations=self.max_iterations,
+            usage=usage,
+            stopped="max_iterations",
+        )
 
     async def stream(self, conversation: str | Sequence[Message]) -> AsyncIterator[Event]:
         """The run's events as they happen (ends after ``agent:done``)."""

@@ -9,19 +9,19 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from .errors import RateLimited, ToolDefinitionError
-from .events import EXECUTION_FINISHED, EXECUTION_STARTED, Event, EventHub
+from .events import Event, EventHub, EventType
 from .sandbox.bridge import Bridge
-from .sandbox.driver import Driver, ExecutionRequest, failure
-from .sandbox.result import ExecutionResult
-from .sandbox.runtime import RunLimits
-from .sandbox.subprocess_driver import SubprocessDriver
-from .security.audit import EXECUTION, AuditLog, Auditor
+from .sandbox.driver import Driver, ExecutionRequest
+from .sandbox.jail.runtime import RunLimits
+from .sandbox.process.driver import SubprocessDriver
+from .sandbox.result import ExecutionResult, failure
+from .security.audit import AuditAction, AuditLog, Auditor
 from .security.context import ExecutionContext, resolve_context
 from .security.tokens import TokenSigner
 from .tools.stubs import render_stubs
@@ -57,6 +57,18 @@ print("checked", len(cities), "cities")
 return {{"city": warmest[0], "temp_c": warmest[1]["temp_c"]}}
 ```
 """
+
+
+EXECUTE_DESCRIPTION = (
+    "Run a Python program in a sandbox. The program calls host tools as "
+    "`await tools.<name>(...)`; its `return` value and printed logs come back."
+)
+
+
+def stub_block(heading: str, entries: list[tuple[str, str, dict, dict | None]]) -> str:
+    """``heading``, then Python stubs of ``entries`` (name, description, input and output
+    schema) in a fenced block: how a prompt lists what a program can call."""
+    return f"{heading}\n\n```python\n{render_stubs(entries).strip()}\n```\n"
 
 
 class ExecutePythonInput(BaseModel):
@@ -104,18 +116,28 @@ class CodeMode:
         self.signer = signer
         self.rate_limiter = rate_limiter  # a security.RateLimiter
         self.auditor = Auditor(audit)
-        self.tool = Tool(
+        self.tool = self.execute_tool()
+
+    def execute_tool(
+        self, run: Callable[[str], Awaitable[ExecutionResult]] | None = None, *, note: str = ""
+    ) -> Tool:
+        """The ``execute_python`` tool: ``run(code)`` runs the program (default:
+        ``execute``), ``note`` is added to the description (``self.tool`` is the plain
+        one; ``SkillToolset`` builds one whose programs can call skills)."""
+        run_program = run if run is not None else self.execute
+
+        async def execute_python(args: ExecutePythonInput) -> dict[str, Any]:
+            return (await run_program(args.code)).for_model()
+
+        return Tool(
             name=EXECUTE_TOOL_NAME,
-            description=(
-                "Run a Python program in a sandbox. The program calls host tools as "
-                "`await tools.<name>(...)`; its `return` value and printed logs come back."
-            ),
-            fn=self._execute_tool,
+            description=f"{EXECUTE_DESCRIPTION} {note}".strip(),
+            fn=execute_python,
             input_model=ExecutePythonInput,
         )
 
     def add_tools(self, tools: Iterable[Tool]) -> None:
-        """Make more tools callable (e.g. ``SkillManager.management_tools()``, which need
+        """Make more tools callable (e.g. ``SkillToolset.management_tools``, which need
         the code mode to exist first). Programs started afterwards see them."""
         for t in tools:
             if not isinstance(t, Tool):
@@ -129,22 +151,15 @@ class CodeMode:
     def system_prompt(self) -> str:
         """The rules of the program, a worked example, and stubs of every tool."""
         if self._prompt is None:
-            stubs = render_stubs(
-                [
-                    (t.name, t.description, t.input_schema, t.output_schema)
-                    for t in self.tools.values()
-                ]
-            )
+            entries = [
+                (t.name, t.description, t.input_schema, t.output_schema)
+                for t in self.tools.values()
+            ]
+            heading = "The tools (call them as `await tools.<name>(...)`):"
             self._prompt = (
-                PROMPT_RULES.format(execute=EXECUTE_TOOL_NAME)
-                + "\nThe tools (call them as `await tools.<name>(...)`):\n\n```python\n"
-                + stubs.strip()
-                + "\n```\n"
+                PROMPT_RULES.format(execute=EXECUTE_TOOL_NAME) + "\n" + stub_block(heading, entries)
             )
         return self._prompt
-
-    async def _execute_tool(self, args: ExecutePythonInput) -> dict[str, Any]:
-        return (await self.execute(args.code)).for_model()
 
     async def execute(
         self,
@@ -163,16 +178,28 @@ class CodeMode:
             try:
                 await self.rate_limiter.acheck(context)
             except RateLimited as exc:
-                self.auditor.record(EXECUTION, context=context, outcome="refused",
-                                    error="RateLimited", execution_id=execution_id,
-                                    retry_after_s=round(exc.retry_after_s, 3))  # fmt: skip
+                self.auditor.record(
+                    AuditAction.EXECUTION,
+                    context=context,
+                    outcome="refused",
+                    error="RateLimited",
+                    execution_id=execution_id,
+                    retry_after_s=round(exc.retry_after_s, 3),
+                )
                 return failure("RateLimited", str(exc), [], time.perf_counter())
         if context is not None and self.signer is None:
             self.signer = TokenSigner()  # this instance's random key
-        bridge = Bridge(self.tools, skills, self.events, execution_id, context=context,
-                        signer=self.signer, auditor=self.auditor)  # fmt: skip
+        bridge = Bridge(
+            self.tools,
+            skills,
+            self.events,
+            execution_id,
+            context=context,
+            signer=self.signer,
+            auditor=self.auditor,
+        )
         if self.events.active:
-            self.events.emit(EXECUTION_STARTED, execution_id=execution_id, code=code)
+            self.events.emit(EventType.EXECUTION_STARTED, execution_id=execution_id, code=code)
         result = await self.driver.execute(
             ExecutionRequest(
                 code=code,
@@ -181,12 +208,13 @@ class CodeMode:
                 memory_mb=self.memory_mb,
                 limits=self.limits,
                 globals=globals,
+                context=context,
             )
         )
         if not self.events.active:
             return result
         self.events.emit(
-            EXECUTION_FINISHED,
+            EventType.EXECUTION_FINISHED,
             execution_id=execution_id,
             success=result.success,
             error=result.error.model_dump() if result.error else None,

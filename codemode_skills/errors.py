@@ -1,7 +1,40 @@
-"""Typed exceptions of the library (host side).
+"""Every public exception of the library (host side), in one tree::
 
-Programs never see these objects: inside the sandbox a failing tool raises the sandbox's
-own ``ToolError``/``ToolValidationError`` carrying only the message.
+    CodeModeError
+        ModelError
+        ReviewError
+            ReviewConflict
+            ReviewInputError (also ValueError)
+            ReviewNotFound (also KeyError)
+        SandboxError
+            IsolationUnavailable
+        SecurityError
+            FetchCancelled
+            FetchTimeout (also TimeoutError)
+            PermissionDenied (also PermissionError)
+                ScopeDenied
+                TenantMismatch
+                TokenError
+                    TokenExpired
+            RateLimited
+            SSRFBlocked
+        SkillError
+            InvalidSkillName (also ValueError)
+            SkillCallError
+            SkillConflict
+            SkillExists
+            SkillNotAllowed
+            SkillNotFound (also KeyError)
+            SkillValidationError (also ValueError)
+            StorageError
+        ToolDefinitionError (also ValueError)
+        ToolError
+            ToolValidationError
+
+Programs never see these objects: inside the sandbox a failing tool raises the jail's own
+``ToolError``/``ToolValidationError`` (``sandbox/jail/runtime.py``), carrying only the
+message; the bridge maps these classes to those names. ``tests/test_errors.py`` keeps
+this tree equal to the classes below.
 """
 
 from __future__ import annotations
@@ -98,6 +131,18 @@ class TokenExpired(TokenError):
     """An execution token outlived its time to live."""
 
 
+class SSRFBlocked(SecurityError):
+    """A URL (or a redirect) pointed somewhere a tool may not go (``SSRFGuard``)."""
+
+
+class FetchTimeout(SecurityError, TimeoutError):
+    """A guarded fetch ran past its overall deadline."""
+
+
+class FetchCancelled(SecurityError):
+    """The program a guarded fetch was for is gone (cancelled or timed out)."""
+
+
 class RateLimited(SecurityError):
     """A user or tenant ran out of its rate budget; ``retry_after_s`` says when to retry."""
 
@@ -105,3 +150,26 @@ class RateLimited(SecurityError):
         super().__init__(message)
         self.retry_after_s = retry_after_s
         self.key = key
+
+
+class ModelError(CodeModeError):
+    """A model call failed for good (after the SDK's retries), or its key was refused."""
+
+
+class ReviewError(CodeModeError):
+    """Base of the review service's refusals."""
+
+
+class ReviewInputError(ReviewError, ValueError):
+    """Bad input: a malformed tenant or skill name, a missing reason, an unknown level."""
+
+
+class ReviewNotFound(ReviewError, KeyError):
+    """No such skill (or version) for this tenant."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "not found"
+
+
+class ReviewConflict(ReviewError):
+    """The skill's state does not allow the decision (e.g. approving a skill not pending)."""

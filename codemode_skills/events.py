@@ -10,25 +10,36 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 log = logging.getLogger("codemode_skills.events")
 
-EXECUTION_STARTED = "code_mode:execution_started"
-CONSOLE = "code_mode:console"
-TOOL_CALL = "code_mode:tool_call"
-TOOL_RESULT = "code_mode:tool_result"
-TOOL_ERROR = "code_mode:tool_error"
-EXECUTION_FINISHED = "code_mode:execution_finished"
-SKILL_CALL = "code_mode:skill_call"
-SKILL_RESULT = "code_mode:skill_result"
-SKILL_ERROR = "code_mode:skill_error"
-SKILL_REGISTERED = "skill:registered"
-SKILL_UPDATED = "skill:updated"
-SKILL_TRUST_CHANGED = "skill:trust_changed"
-SKILL_REVIEW_REQUESTED = "skill:review_requested"
+
+class EventType(StrEnum):
+    """Every event name the library emits (``Event.type``; plain strings compare equal)."""
+
+    EXECUTION_STARTED = "code_mode:execution_started"
+    CONSOLE = "code_mode:console"
+    TOOL_CALL = "code_mode:tool_call"
+    TOOL_RESULT = "code_mode:tool_result"
+    TOOL_ERROR = "code_mode:tool_error"
+    EXECUTION_FINISHED = "code_mode:execution_finished"
+    SKILL_CALL = "code_mode:skill_call"
+    SKILL_RESULT = "code_mode:skill_result"
+    SKILL_ERROR = "code_mode:skill_error"
+    SKILL_REGISTERED = "skill:registered"
+    SKILL_UPDATED = "skill:updated"
+    SKILL_TRUST_CHANGED = "skill:trust_changed"
+    SKILL_REVIEW_REQUESTED = "skill:review_requested"
+    # the agent loop's own
+    MODEL_REQUEST = "agent:model_request"
+    MODEL_RESPONSE = "agent:model_response"
+    AGENT_TOOL_CALL = "agent:tool_call"
+    AGENT_TOOL_RESULT = "agent:tool_result"
+    AGENT_DONE = "agent:done"
 
 
 class Event(BaseModel):

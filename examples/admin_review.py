@@ -11,9 +11,8 @@ import tempfile
 
 from codemode_skills import create_code_mode
 from codemode_skills.admin import ReviewService
-from codemode_skills.security.audit import SQLAuditLog
 from codemode_skills.skills import SkillManager
-from codemode_skills.storage import open_storage
+from codemode_skills.storage import SQLAuditLog, open_storage
 from codemode_skills.trust import RelaxedTrustStrategy, TrustPolicy
 
 WORD_COUNT = {
@@ -37,9 +36,13 @@ async def main() -> None:
         # The assistant's side: the skill runs well, and the relaxed strategy (10 runs at
         # >= 90 %) wants it trusted; require_review holds that last step for an admin.
         async with create_code_mode() as cm:
-            manager = SkillManager(open_storage(url, tenant="acme"), cm, audit=audit,
-                                   trust_strategy=RelaxedTrustStrategy(),
-                                   policy=TrustPolicy(require_review=True))  # fmt: skip
+            manager = SkillManager(
+                open_storage(url, tenant="acme"),
+                cm,
+                audit=audit,
+                trust_strategy=RelaxedTrustStrategy(),
+                policy=TrustPolicy(require_review=True),
+            )
             await manager.register(WORD_COUNT, author="model", test_input={"text": "hi there"})
             for n in range(10):
                 await manager.call("word_count", {"text": "word " * (n + 1)})
@@ -52,15 +55,19 @@ async def main() -> None:
             print("waiting for review:", [row.name for row in queue.pending])
             detail = await review.detail("acme", "word_count")
             stats = detail.skill.stats
-            print(f"word_count v{detail.skill.version}: {stats.executions} runs, "
-                  f"{stats.success_rate:.0%} success, {len(detail.errors)} errors")  # fmt: skip
+            print(
+                f"word_count v{detail.skill.version}: {stats.executions} runs, "
+                f"{stats.success_rate:.0%} success, {len(detail.errors)} errors"
+            )
             approved = await review.approve("acme", "word_count", reviewer="alice")
             print(f"approved: {approved.trust.value}, {approved.status.value}")
             for event in await review.history("acme", "word_count"):
                 who = event.reviewer or "the trust strategy"
                 print(f"  history: {event.decision} by {who} (v{event.version})")
-        print("the same from a shell: codemode-skills review list --store sqlite:///skills.db "
-              "--tenant acme")  # fmt: skip
+        print(
+            "the same from a shell: codemode-skills review list --store sqlite:///skills.db "
+            "--tenant acme"
+        )
 
 
 if __name__ == "__main__":

@@ -30,11 +30,14 @@ async def main() -> None:
             "rates = [await tools.exchange_rate(base='EUR', quote=q) for q in ['USD', 'NOK']]\n"
             "return {'USD': round(250 * rates[0], 2), 'NOK': round(250 * rates[1], 2)}"
         )
-        model = ScriptedModel([
-            ModelResponse(tool_calls=[ToolCall(id="t1", name="execute_python",
-                                               arguments={"code": code})]),
-            "250 EUR is 270.0 USD or 2900.0 NOK.",
-        ])  # fmt: skip
+        model = ScriptedModel(
+            [
+                ModelResponse(
+                    tool_calls=[ToolCall(id="t1", name="execute_python", arguments={"code": code})]
+                ),
+                "250 EUR is 270.0 USD or 2900.0 NOK.",
+            ]
+        )
     async with create_code_mode([exchange_rate]) as cm:
         agent = Agent(model, [cm.tool], system_prompt=cm.system_prompt, events=cm.events)
         result = await agent.run("How much is 250 EUR in USD and in NOK?")

@@ -30,19 +30,22 @@ def model_from_env() -> object:
         return OpenAIModel(os.environ.get("OPENAI_MODEL", "gpt-4o-mini"), base_url=base_url)
     print("(no OPENAI_BASE_URL / OPENAI_API_KEY: using a scripted model)")
     code = "return {i: await tools.stock_level(item=i) for i in ['apple', 'pear', 'fig']}"
-    return ScriptedModel([
-        ModelResponse(
-            tool_calls=[ToolCall(id="1", name="execute_python", arguments={"code": code})]
-        ),
-        "Pears are out of stock; apples (120) and figs (14) are available.",
-    ])  # fmt: skip
+    return ScriptedModel(
+        [
+            ModelResponse(
+                tool_calls=[ToolCall(id="1", name="execute_python", arguments={"code": code})]
+            ),
+            "Pears are out of stock; apples (120) and figs (14) are available.",
+        ]
+    )
 
 
 async def main() -> None:
     store = f"sqlite:///{tempfile.mkdtemp()}/skills.db"
     question = "Which of apple, pear and fig are out of stock?"
-    session = await code_mode_with_skills([stock_level], messages=question, storage=store,
-                                          embedder=None)  # fmt: skip
+    session = await code_mode_with_skills(
+        [stock_level], messages=question, storage=store, embedder=None
+    )
     agent = Agent(model_from_env(), session.registry, system_prompt=session.system_prompt)
     result = await agent.run(question)
     print(result.text)

@@ -10,7 +10,7 @@ import asyncio
 
 from codemode_skills.models import ScriptedModel
 from codemode_skills.selection import SentenceTransformerEmbedder, SkillSelector
-from codemode_skills.skills import CallContext, SkillSpec
+from codemode_skills.skills import Caller, SkillSpec
 from codemode_skills.storage import MemorySkillStorage
 from codemode_skills.trust import TrustLevel
 
@@ -38,7 +38,7 @@ async def main() -> None:
     print("retrieval picks:", [s.name for s in selection.skills])
 
     # an unattended caller (a nightly job) is only offered skills proven enough to run
-    nightly = CallContext(unattended=True)
+    nightly = Caller(unattended=True)
     print("unattended:", [c.name for c in await selector.retrieve(request, context=nightly)])
 
     # a cheap model picks among the candidates; a bad answer falls back to retrieval

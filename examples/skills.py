@@ -9,7 +9,7 @@ import asyncio
 import tempfile
 
 from codemode_skills import create_code_mode, tool
-from codemode_skills.skills import CallContext, SkillManager
+from codemode_skills.skills import Caller, SkillManager, SkillToolset
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import RelaxedTrustStrategy, TrustPolicy
 
@@ -68,22 +68,24 @@ async def main() -> None:
             "return await skills.basket_total(items=['apple', 'pear', 'fig'])"
         )
         print("from a program:", result.result)
-        [as_tool] = manager.skill_tools([await manager.get("basket_total")])
+        [as_tool] = SkillToolset(manager).skill_tools([await manager.get("basket_total")])
         print("as a tool:", await as_tool.invoke({"items": ["fig", "fig"]}))
 
         # 4. a skill that calls a skill
-        await manager.register({
-            "name": "cheapest_basket",
-            "description": "Which of several baskets costs least",
-            "code": (
-                "totals = [await skills.basket_total(items=b) for b in input['baskets']]\n"
-                "return min(range(len(totals)), key=totals.__getitem__)"
-            ),
-        })  # fmt: skip
+        await manager.register(
+            {
+                "name": "cheapest_basket",
+                "description": "Which of several baskets costs least",
+                "code": (
+                    "totals = [await skills.basket_total(items=b) for b in input['baskets']]\n"
+                    "return min(range(len(totals)), key=totals.__getitem__)"
+                ),
+            }
+        )
         print("cheapest:", await manager.call("cheapest_basket", {"baskets": [["fig"], ["pear"]]}))
 
         # 5. trust follows the record; an unattended caller needs a proven skill
-        nightly = CallContext(unattended=True, caller="nightly-job")
+        nightly = Caller(unattended=True, caller="nightly-job")
         for _ in range(12):
             await manager.call("basket_total", {"items": ["apple"]})
         skill = await manager.get("basket_total")
@@ -91,8 +93,10 @@ async def main() -> None:
         await manager.approve("basket_total", reviewer="admin@acme")
         print("after review:", (await manager.get("basket_total")).trust.value)
         # with require_review, unattended callers run approved skills only
-        print("unattended run:", await manager.call("basket_total", {"items": ["pear"]},
-                                                     context=nightly))  # fmt: skip
+        print(
+            "unattended run:",
+            await manager.call("basket_total", {"items": ["pear"]}, context=nightly),
+        )
 
         # 6. edit, history, rollback
         await manager.update("basket_total", {"description": "Basket total in EUR"}, note="doc")

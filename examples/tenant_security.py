@@ -46,8 +46,7 @@ CHECKOUT = {
 async def main() -> None:
     audit = MemoryAuditLog()
     limiter = RateLimiter(per_user=RateLimit(rate=1 / 60, burst=3))  # 3 at once, 1/min
-    async with create_code_mode([charge, order_total], audit=audit,
-                                rate_limiter=limiter) as cm:  # fmt: skip
+    async with create_code_mode([charge, order_total], audit=audit, rate_limiter=limiter) as cm:
         store = MemorySkillStorage(tenant="acme")
         manager = SkillManager(store, cm)
         cashier = ExecutionContext(tenant="acme", user="carol", scopes={"payments"})

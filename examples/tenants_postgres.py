@@ -22,16 +22,26 @@ async def main() -> None:
     async with create_code_mode() as cm:
         acme = SkillManager(open_storage(URL, tenant=f"acme-{run}"), cm)
         globex = SkillManager(open_storage(URL, tenant=f"globex-{run}"), cm)
-        await acme.register({"name": "greeting", "description": "Acme's greeting",
-                             "code": "return 'Hello from Acme, ' + input['name']"})  # fmt: skip
-        await globex.register({"name": "greeting", "description": "Globex's greeting",
-                               "code": "return 'Globex welcomes ' + input['name']"})  # fmt: skip
+        await acme.register(
+            {
+                "name": "greeting",
+                "description": "Acme's greeting",
+                "code": "return 'Hello from Acme, ' + input['name']",
+            }
+        )
+        await globex.register(
+            {
+                "name": "greeting",
+                "description": "Globex's greeting",
+                "code": "return 'Globex welcomes ' + input['name']",
+            }
+        )
         print(await acme.call("greeting", {"name": "Ana"}))
         print(await globex.call("greeting", {"name": "Ana"}))
-        secret = await acme.register({"name": "payroll_total", "description": "Acme payroll",
-                                      "code": "return 1234567"})  # fmt: skip
-        print("acme has", secret.name, "| globex sees:",
-              [s.name for s in await globex.list()])  # fmt: skip
+        secret = await acme.register(
+            {"name": "payroll_total", "description": "Acme payroll", "code": "return 1234567"}
+        )
+        print("acme has", secret.name, "| globex sees:", [s.name for s in await globex.list()])
         outcome = await globex.execute("return await skills.payroll_total()")
         print("globex calling acme's skill:", outcome.error.message if outcome.error else outcome)
         for manager in (acme, globex):  # tidy up the example's tenants

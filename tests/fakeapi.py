@@ -49,8 +49,12 @@ def chat(content: str | None = None, calls: list[tuple[str, str, str]] = ()) -> 
             for i, n, a in calls
         ]
     return {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-        "choices": [{"index": 0, "message": message,
-                     "finish_reason": "tool_calls" if calls else "stop"}],
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+        ],
         "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
-    }  # fmt: skip
+    }

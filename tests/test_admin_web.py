@@ -30,8 +30,7 @@ from codemode_skills.admin import (
 )
 from codemode_skills.cli.main import main
 from codemode_skills.records import SkillStatus
-from codemode_skills.security.audit import SQLAuditLog
-from codemode_skills.storage import open_storage
+from codemode_skills.storage import SQLAuditLog, open_storage
 from codemode_skills.trust import TrustLevel
 from tests.conftest import require_external
 from tests.test_review import add_skill, promote_for_review
@@ -55,14 +54,21 @@ async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
     with a script in its description; globex: ``payroll_sync`` pending."""
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'skills.db'}"
     audit = SQLAuditLog(url)
-    for tenant, name in [("acme", "basket_total"), ("acme", "csv_export"),
-                         ("acme", "label_printer"), ("globex", "payroll_sync")]:  # fmt: skip
-        await promote_for_review(url, tenant, name, audit=audit,
-                                 description=f"Count the items of a basket ({name}).")  # fmt: skip
+    for tenant, name in [
+        ("acme", "basket_total"),
+        ("acme", "csv_export"),
+        ("acme", "label_printer"),
+        ("globex", "payroll_sync"),
+    ]:
+        await promote_for_review(
+            url, tenant, name, audit=audit, description=f"Count the items of a basket ({name})."
+        )
     add_skill(url, "acme", "xss_probe", TrustLevel.UNTRUSTED, description=XSS)
     service = ReviewService(url, audit=audit)
-    tokens = {ALICE: AdminToken(name="alice", tenants={"acme"}),
-              ROOT: {"name": "root", "tenants": "*"}}  # fmt: skip
+    tokens = {
+        ALICE: AdminToken(name="alice", tenants={"acme"}),
+        ROOT: {"name": "root", "tenants": "*"},
+    }
     app = create_admin_app(service, tokens=tokens)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # a free port, held from here on: no race for it
@@ -87,9 +93,14 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def fetch(
-    url: str, *, token: str | None = None, cookie: str | None = None,
-    form: dict[str, str] | None = None, origin: str | None = None, quiet: bool = False,
-) -> tuple[int, dict[str, str], str]:  # fmt: skip
+    url: str,
+    *,
+    token: str | None = None,
+    cookie: str | None = None,
+    form: dict[str, str] | None = None,
+    origin: str | None = None,
+    quiet: bool = False,
+) -> tuple[int, dict[str, str], str]:
     """(status, headers, body) of one request; nothing is followed or retried."""
     data = urllib.parse.urlencode(form).encode() if form is not None else None
     request = urllib.request.Request(url, data=data, method="POST" if form is not None else "GET")
@@ -156,12 +167,15 @@ def test_a_tenant_token_gets_403_on_other_tenants(server: Server) -> None:
         assert status == 403 and "may not review tenant" in body
     cookie, csrf = login(server, ALICE)  # a valid session and CSRF token: still refused
     for action, form in [("approve", {}), ("reject", {"reason": "x"}), ("demote", {})]:
-        status, _, _ = fetch(f"{globex}/skills/payroll_sync/{action}", cookie=cookie,
-                             form={"csrf": csrf, **form})  # fmt: skip
+        status, _, _ = fetch(
+            f"{globex}/skills/payroll_sync/{action}", cookie=cookie, form={"csrf": csrf, **form}
+        )
         assert status == 403
         assert fetch(f"{globex}/skills/payroll_sync/{action}", token=ALICE, form=form)[0] == 403
-    assert stored(server, "payroll_sync", "globex") == (TrustLevel.PROVISIONAL,
-                                                        SkillStatus.PENDING_REVIEW)  # fmt: skip
+    assert stored(server, "payroll_sync", "globex") == (
+        TrustLevel.PROVISIONAL,
+        SkillStatus.PENDING_REVIEW,
+    )
     assert fetch(globex, token=ROOT)[0] == 200  # a "*" token may
     assert fetch(server.base + "/t/acme", token=ALICE)[0] == 200
 
@@ -172,8 +186,9 @@ def test_post_needs_csrf_and_same_origin(server: Server) -> None:
     assert fetch(url, cookie=cookie, form={"reason": "no csrf"})[0] == 403
     assert fetch(url, cookie=cookie, form={"reason": "bad", "csrf": "0" * 64})[0] == 403
     assert fetch(url, cookie=cookie, form={"reason": "bad", "csrf": "é" * 64})[0] == 403
-    other = fetch(url, cookie=cookie, form={"reason": "x", "csrf": csrf},
-                  origin="https://evil.example")  # fmt: skip
+    other = fetch(
+        url, cookie=cookie, form={"reason": "x", "csrf": csrf}, origin="https://evil.example"
+    )
     assert other[0] == 403
     assert stored(server, "label_printer")[1] is SkillStatus.PENDING_REVIEW
     assert fetch(server.base + "/t/acme/skills/label_printer/approve", token=ALICE)[0] == 405
@@ -198,8 +213,7 @@ def test_review_in_a_real_browser(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox"])  # fmt: skip
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(server.base + "/")
         expect(page).to_have_url(re.compile(r"/login"))
@@ -227,10 +241,13 @@ def test_review_in_a_real_browser(server: Server, tmp_path: Path) -> None:
         expect(page.locator("#state")).to_contain_text("rejected")
         expect(page.locator("#history")).to_contain_text("Exports customer e-mail addresses")
         assert stored(server, "csv_export")[1] is SkillStatus.REJECTED
-        [record] = SQLAuditLog(server.store).read(tenant="acme", action="review",
-                                                  target="csv_export", limit=1)  # fmt: skip
-        assert (record.user, record.detail["reason"]) == ("alice", "Exports customer "
-                                                          "e-mail addresses")  # fmt: skip
+        [record] = SQLAuditLog(server.store).read(
+            tenant="acme", action="review", target="csv_export", limit=1
+        )
+        assert (record.user, record.detail["reason"]) == (
+            "alice",
+            "Exports customer e-mail addresses",
+        )
 
         page.goto(server.base + "/t/acme/skills/label_printer")  # a skill still waiting
         expect(page.get_by_role("button", name="Approve")).to_be_visible()
@@ -254,8 +271,10 @@ def test_tokens_are_parsed_and_checked(tmp_path: Path) -> None:
             parse_token(bad)
     path = tmp_path / "tokens"
     path.write_text(f"# reviewers\n{ALICE}:alice:acme\n\n{ROOT}:root:*\n")
-    assert load_tokens(path) == {ALICE: AdminToken("alice", {"acme"}),
-                                 ROOT: AdminToken("root", "*")}  # fmt: skip
+    assert load_tokens(path) == {
+        ALICE: AdminToken("alice", {"acme"}),
+        ROOT: AdminToken("root", "*"),
+    }
     service = ReviewService("memory://")
     with pytest.raises(ValueError, match="16"):
         create_admin_app(service, tokens={"short": AdminToken("bob", {"acme"})})
@@ -274,10 +293,23 @@ def test_serve_command(server: Server, tmp_path: Path, capsys: pytest.CaptureFix
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "codemode_skills.cli.main", "review", "serve", "--store",
-         server.store, "--token-file", str(tokens), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "codemode_skills.cli.main",
+            "review",
+            "serve",
+            "--store",
+            server.store,
+            "--token-file",
+            str(tokens),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base, lambda: proc.poll() is None)

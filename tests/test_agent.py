@@ -52,25 +52,39 @@ async def test_learn_a_skill_then_reuse_it(tmp_path: Path, subprocess_driver: An
 
     # request 1: solve with code, then save the program as a skill
     first = await code_mode_with_skills(
-        [get_price], messages="What do an apple and a pear cost?", storage=url, tenant="acme",
-        driver=subprocess_driver, trust_strategy=strategy,
-    )  # fmt: skip
+        [get_price],
+        messages="What do an apple and a pear cost?",
+        storage=url,
+        tenant="acme",
+        driver=subprocess_driver,
+        trust_strategy=strategy,
+    )
     assert first.selected == []  # nothing learned yet
     assert {"execute_python", "register_skill", "search_skills"} <= set(first.registry.names)
     assert "get_price" not in first.registry.names  # tools are called from programs
-    model = ScriptedModel([
-        call("execute_python", code="return sum([await tools.get_price(item=i) "
-                                    "for i in ['apple', 'pear']])"),
-        call("register_skill", **BASKET),
-        ModelResponse(text="Together they cost 3.5 EUR.", usage=Usage(input_tokens=50)),
-    ])  # fmt: skip
-    agent = Agent(model, first.registry, system_prompt=first.system_prompt,
-                  events=first.code_mode.events)  # fmt: skip
+    model = ScriptedModel(
+        [
+            call(
+                "execute_python",
+                code="return sum([await tools.get_price(item=i) for i in ['apple', 'pear']])",
+            ),
+            call("register_skill", **BASKET),
+            ModelResponse(text="Together they cost 3.5 EUR.", usage=Usage(input_tokens=50)),
+        ]
+    )
+    agent = Agent(
+        model, first.registry, system_prompt=first.system_prompt, events=first.code_mode.events
+    )
     seen = []
     async for event in agent.stream("What do an apple and a pear cost?"):
         seen.append(event.type)
-    for expected in ("agent:model_request", "agent:tool_call", "skill:registered",
-                     "code_mode:execution_finished", "agent:done"):  # fmt: skip
+    for expected in (
+        "agent:model_request",
+        "agent:tool_call",
+        "skill:registered",
+        "code_mode:execution_finished",
+        "agent:done",
+    ):
         assert expected in seen
     messages = model.calls[-1]["messages"]
     executed, registered = tool_results(messages)
@@ -81,9 +95,13 @@ async def test_learn_a_skill_then_reuse_it(tmp_path: Path, subprocess_driver: An
 
     # request 2, a new session on the same store: the skill is selected and called as a tool
     second = await code_mode_with_skills(
-        [get_price], messages="How much is my basket: a fig and an apple?", storage=url,
-        tenant="acme", driver=subprocess_driver, trust_strategy=strategy,
-    )  # fmt: skip
+        [get_price],
+        messages="How much is my basket: a fig and an apple?",
+        storage=url,
+        tenant="acme",
+        driver=subprocess_driver,
+        trust_strategy=strategy,
+    )
     assert [s.name for s in second.selected][:1] == ["basket_total"]
     assert "async def basket_total(" in second.system_prompt
     model2 = ScriptedModel([call("basket_total", items=["fig", "apple"]), "4.75 EUR."])
@@ -103,14 +121,18 @@ async def test_a_skill_registered_mid_run_is_a_tool_in_the_same_run(
     tmp_path: Path, subprocess_driver: Any
 ) -> None:
     session = await code_mode_with_skills(
-        [get_price], storage=f"sqlite:///{tmp_path / 's.db'}", driver=subprocess_driver,
+        [get_price],
+        storage=f"sqlite:///{tmp_path / 's.db'}",
+        driver=subprocess_driver,
         embedder=None,
-    )  # fmt: skip
-    model = ScriptedModel([
-        call("register_skill", **BASKET),
-        call("basket_total", items=["pear", "pear"]),
-        "done",
-    ])  # fmt: skip
+    )
+    model = ScriptedModel(
+        [
+            call("register_skill", **BASKET),
+            call("basket_total", items=["pear", "pear"]),
+            "done",
+        ]
+    )
     outcome = await Agent(model, session.registry).run("price two pears, and keep the skill")
     assert tool_results(outcome.messages)[1] == 4.0
     await session.close()
@@ -118,17 +140,25 @@ async def test_a_skill_registered_mid_run_is_a_tool_in_the_same_run(
 
 async def test_tool_errors_go_back_to_the_model(tmp_path: Path, subprocess_driver: Any) -> None:
     session = await code_mode_with_skills(
-        [get_price], storage=f"sqlite:///{tmp_path / 's.db'}", driver=subprocess_driver,
+        [get_price],
+        storage=f"sqlite:///{tmp_path / 's.db'}",
+        driver=subprocess_driver,
         embedder=None,
-    )  # fmt: skip
-    model = ScriptedModel([
-        ModelResponse(tool_calls=[
-            ToolCall(id="1", name="no_such_tool", arguments={}),
-            ToolCall(id="2", name="register_skill", arguments={**BASKET, "code": "return ("}),
-            ToolCall(id="3", name="execute_python", arguments={"code": "return 1/0"}),
-        ]),
-        "sorry",
-    ])  # fmt: skip
+    )
+    model = ScriptedModel(
+        [
+            ModelResponse(
+                tool_calls=[
+                    ToolCall(id="1", name="no_such_tool", arguments={}),
+                    ToolCall(
+                        id="2", name="register_skill", arguments={**BASKET, "code": "return ("}
+                    ),
+                    ToolCall(id="3", name="execute_python", arguments={"code": "return 1/0"}),
+                ]
+            ),
+            "sorry",
+        ]
+    )
     outcome = await Agent(model, session.registry).run("go")
     unknown, refused, failed = tool_results(outcome.messages)
     assert unknown["error"]["type"] == "UnknownTool"

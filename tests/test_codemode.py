@@ -71,7 +71,7 @@ def test_cli_demo_runs_offline(tmp_path) -> None:
         env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
     )
     assert proc.returncode == 0, proc.stderr
-    assert '"warmest_dry_city": "Cairo"' in proc.stdout
+    assert '"city": "Cairo"' in proc.stdout
     assert "PolicyViolation" in proc.stdout
     assert "skill saved: warmest_dry_city" in proc.stdout
     assert "selected skills: warmest_dry_city" in proc.stdout
@@ -108,13 +108,25 @@ def test_cli_skills_commands(tmp_path) -> None:
 
     store = f"sqlite:///{tmp_path / 'cli.db'}"
     storage = open_storage(store, tenant="acme")
-    storage.create(SkillSpec(name="weekly_report", description="Build the weekly sales report",
-                             code="return 1"))  # fmt: skip
+    storage.create(
+        SkillSpec(
+            name="weekly_report", description="Build the weekly sales report", code="return 1"
+        )
+    )
     storage.update("weekly_report", SkillChanges(code="return 2"), note="faster")
 
     def cli(*args: str, tenant: str = "acme") -> subprocess.CompletedProcess[str]:
-        cmd = [sys.executable, "-m", "codemode_skills.cli.main", "skills", "--store", store,
-               "--tenant", tenant, *args]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "codemode_skills.cli.main",
+            "skills",
+            "--store",
+            store,
+            "--tenant",
+            tenant,
+            *args,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     assert "weekly_report" in cli("list").stdout
@@ -145,14 +157,16 @@ def test_cli_chat_and_run_with_an_openai_compatible_server(tmp_path, api) -> Non
     api.reply(chat(calls=[("c1", "execute_python", program)]))
     api.reply(chat("It is 42."))
     api.reply(chat("You asked about 6 times 7."))
-    common = ["--base-url", api.url + "/v1", "--store", store, "--tenant", "me",
-              "--no-selection"]  # fmt: skip
+    common = ["--base-url", api.url + "/v1", "--store", store, "--tenant", "me", "--no-selection"]
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "codemode_skills.cli.main", "chat", *common],
-        input="what is 6 times 7?\nwhat did I ask?\n", capture_output=True, text=True,
-        timeout=120, env=env,
-    )  # fmt: skip
+        input="what is 6 times 7?\nwhat did I ask?\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["It is 42.", "You asked about 6 times 7."]
     assert "→ execute_python" in proc.stderr and "| thinking" in proc.stderr
@@ -163,14 +177,20 @@ def test_cli_chat_and_run_with_an_openai_compatible_server(tmp_path, api) -> Non
     api.reply(chat("Done."))
     one = subprocess.run(
         [sys.executable, "-m", "codemode_skills.cli.main", "run", "say done", *common],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert one.returncode == 0 and one.stdout.strip() == "Done."
     assert open_storage(store, tenant="me").list() == []  # nothing was saved
     missing = subprocess.run(
         [sys.executable, "-m", "codemode_skills.cli.main", "run", "hi", "--no-selection"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert missing.returncode == 2 and "OPENAI_API_KEY" in missing.stderr
 
 
@@ -186,11 +206,23 @@ def test_cli_chat_prints_no_terminal_controls(tmp_path, api) -> None:
     api.reply(chat(calls=[("c1", "execute_python", program)]))
     api.reply(chat("answer " + hidden))
     proc = subprocess.run(
-        [sys.executable, "-m", "codemode_skills.cli.main", "chat", "--base-url",
-         api.url + "/v1", "--store", f"sqlite:///{tmp_path / 'c.db'}", "--no-selection"],
-        input="go\n", capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "codemode_skills.cli.main",
+            "chat",
+            "--base-url",
+            api.url + "/v1",
+            "--store",
+            f"sqlite:///{tmp_path / 'c.db'}",
+            "--no-selection",
+        ],
+        input="go\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
+    )
     assert proc.returncode == 0, proc.stderr
     for stream in (proc.stdout, proc.stderr):
         assert not any(c in stream for c in "\x1b\u202e\x07"), repr(stream)

@@ -9,14 +9,7 @@ from typing import Any
 import pytest
 
 from codemode_skills import create_code_mode, tool
-from codemode_skills.events import (
-    CONSOLE,
-    EXECUTION_FINISHED,
-    EXECUTION_STARTED,
-    TOOL_CALL,
-    TOOL_ERROR,
-    TOOL_RESULT,
-)
+from codemode_skills.events import EventType
 from codemode_skills.sandbox import RunLimits
 
 from .conftest import TEST_TOOLS, run
@@ -207,13 +200,18 @@ async def test_events_sync_callback(driver: Any) -> None:
     )
     assert result.result == 3
     types = [e.type for e in seen]
-    assert types[0] == EXECUTION_STARTED and types[-1] == EXECUTION_FINISHED
-    for expected in (CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT):
+    assert types[0] == EventType.EXECUTION_STARTED and types[-1] == EventType.EXECUTION_FINISHED
+    for expected in (
+        EventType.CONSOLE,
+        EventType.TOOL_CALL,
+        EventType.TOOL_ERROR,
+        EventType.TOOL_RESULT,
+    ):
         assert expected in types
-    console = next(e for e in seen if e.type == CONSOLE)
+    console = next(e for e in seen if e.type == EventType.CONSOLE)
     assert console.data["text"] == "hi\n"
     # the console event arrived before the run finished (live, not batched)
-    assert types.index(CONSOLE) < types.index(EXECUTION_FINISHED)
+    assert types.index(EventType.CONSOLE) < types.index(EventType.EXECUTION_FINISHED)
     ids = {e.data["execution_id"] for e in seen}
     assert len(ids) == 1
 
@@ -231,7 +229,12 @@ async def test_events_async_stream(driver: Any) -> None:
     await cm.execute("return await tools.add(a=1, b=1)")
     cm.events.close()
     await asyncio.wait_for(task, 5)
-    assert collected == [EXECUTION_STARTED, TOOL_CALL, TOOL_RESULT, EXECUTION_FINISHED]
+    assert collected == [
+        EventType.EXECUTION_STARTED,
+        EventType.TOOL_CALL,
+        EventType.TOOL_RESULT,
+        EventType.EXECUTION_FINISHED,
+    ]
 
 
 async def test_a_failing_subscriber_does_not_break_the_run(driver: Any) -> None:
@@ -319,7 +322,8 @@ async def test_inprocess_driver_reuses_threads_and_retires_stuck_ones() -> None:
 async def test_workers_forked_before_a_limit_rise_are_not_handed_out() -> None:
     import socket
 
-    from codemode_skills.sandbox.pool import Worker, WorkerPool
+    from codemode_skills.sandbox.jail.protocol import WorkerLimits
+    from codemode_skills.sandbox.process.pool import Worker, WorkerPool
 
     class FakeLink:
         closed = False
@@ -327,18 +331,19 @@ async def test_workers_forked_before_a_limit_rise_are_not_handed_out() -> None:
         def close(self) -> None:
             self.closed = True
 
-    pool = WorkerPool(size=2, layers={}, restricted=True, bwrap=False, start_timeout_s=1,
-                      max_line=1000)  # fmt: skip
+    pool = WorkerPool(
+        size=2, layers={}, restricted=True, bwrap=False, start_timeout_s=1, max_line=1000
+    )
     ours, template = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pool._ctrl = ours  # refill requests go to a socket nobody serves
     try:
-        pool.hint = (700, 46)  # the limits already rose...
-        early = Worker(1, -1, FakeLink(), (256, 31))  # ...after this one was forked
-        late = Worker(2, -1, FakeLink(), (700, 46))
+        pool.fork_limits = WorkerLimits(700, 46)  # the limits already rose...
+        early = Worker(1, -1, FakeLink(), WorkerLimits(256, 31))  # ...after this one was forked
+        late = Worker(2, -1, FakeLink(), WorkerLimits(700, 46))
         pool._idle.extend([early, late])
-        assert pool.take_nowait((700, 46)) is late
+        assert pool.take_nowait(WorkerLimits(700, 46)) is late
         assert early.link.closed  # dropped, not handed out
-        assert pool.take_nowait((700, 46)) is None
+        assert pool.take_nowait(WorkerLimits(700, 46)) is None
     finally:
         ours.close()
         template.close()

@@ -53,7 +53,8 @@ async def test_structured_output_uses_the_enum(local: LlamaCppModel) -> None:
     }
     reply = await local.complete(
         [Message(role="user", content="Which tool tells me if it rains in Oslo?")],
-        system="Pick tools.", response_schema=schema,
-    )  # fmt: skip
+        system="Pick tools.",
+        response_schema=schema,
+    )
     picked = json.loads(reply.text)["skills"]
     assert set(picked) <= {"send_email", "get_weather"}

@@ -55,15 +55,15 @@ async def test_openai_structured_output(api: FakeAPI) -> None:
     api.reply(chat('{"skills": ["x"]}'))
     model = OpenAIModel("m", base_url=api.url, api_key="k")
     schema = {"type": "object", "properties": {"skills": {"type": "array"}}}
-    response = await model.complete([Message(role="user", content="pick")],
-                                    response_schema=schema)  # fmt: skip
+    response = await model.complete([Message(role="user", content="pick")], response_schema=schema)
     assert json.loads(response.text) == {"skills": ["x"]}
     assert api.requests[0]["body"]["response_format"]["json_schema"]["schema"] == schema
 
 
 async def test_openai_retries_rate_limits(api: FakeAPI) -> None:
-    api.reply({"error": {"message": "slow down", "type": "rate_limit"}}, 429,
-              **{"retry-after-ms": "10"})  # fmt: skip
+    api.reply(
+        {"error": {"message": "slow down", "type": "rate_limit"}}, 429, **{"retry-after-ms": "10"}
+    )
     api.reply({"error": {"message": "overloaded"}}, 503, **{"retry-after-ms": "10"})
     api.reply(chat("fine"))
     model = OpenAIModel("m", base_url=api.url, api_key="k")
@@ -98,16 +98,25 @@ async def test_agent_with_openai_runs_code(api: FakeAPI, subprocess_driver: Any)
 
 def message(*blocks: dict[str, Any], stop: str = "end_turn") -> dict[str, Any]:
     return {
-        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
-        "content": list(blocks), "stop_reason": stop, "stop_sequence": None,
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude",
+        "content": list(blocks),
+        "stop_reason": stop,
+        "stop_sequence": None,
         "usage": {"input_tokens": 200, "output_tokens": 40},
-    }  # fmt: skip
+    }
 
 
 async def test_anthropic_tool_use_and_history(api: FakeAPI) -> None:
-    api.reply(message({"type": "text", "text": "Adding."},
-                      {"type": "tool_use", "id": "tu_1", "name": "add",
-                       "input": {"a": 1, "b": 2}}, stop="tool_use"))  # fmt: skip
+    api.reply(
+        message(
+            {"type": "text", "text": "Adding."},
+            {"type": "tool_use", "id": "tu_1", "name": "add", "input": {"a": 1, "b": 2}},
+            stop="tool_use",
+        )
+    )
     model = AnthropicModel("claude", base_url=api.url, api_key="k")
     history = [
         Message(role="user", content="add"),
@@ -128,29 +137,44 @@ async def test_anthropic_tool_use_and_history(api: FakeAPI) -> None:
     roles = [m["role"] for m in body["messages"]]
     assert roles == ["user", "assistant", "user"]  # the tool result and "again" merged
     assert body["messages"][2]["content"][0] == {
-        "type": "tool_result", "tool_use_id": "tu_0", "content": '{"error": "x"}'
-    }  # fmt: skip
+        "type": "tool_result",
+        "tool_use_id": "tu_0",
+        "content": '{"error": "x"}',
+    }
 
 
 async def test_anthropic_structured_output_is_a_forced_tool(api: FakeAPI) -> None:
-    api.reply(message({"type": "tool_use", "id": "t", "name": "respond",
-                       "input": {"skills": ["a"]}}, stop="tool_use"))  # fmt: skip
+    api.reply(
+        message(
+            {"type": "tool_use", "id": "t", "name": "respond", "input": {"skills": ["a"]}},
+            stop="tool_use",
+        )
+    )
     model = AnthropicModel("claude", base_url=api.url, api_key="k")
-    response = await model.complete([Message(role="user", content="pick")],
-                                    response_schema={"type": "object"})  # fmt: skip
+    response = await model.complete(
+        [Message(role="user", content="pick")], response_schema={"type": "object"}
+    )
     assert json.loads(response.text) == {"skills": ["a"]} and response.tool_calls == []
     assert api.requests[0]["body"]["tool_choice"] == {"type": "tool", "name": "respond"}
 
 
 async def test_anthropic_retries_and_refused_keys(api: FakeAPI) -> None:
-    api.reply({"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}}, 429,
-              **{"retry-after-ms": "10"})  # fmt: skip
+    api.reply(
+        {"type": "error", "error": {"type": "rate_limit_error", "message": "slow"}},
+        429,
+        **{"retry-after-ms": "10"},
+    )
     api.reply(message({"type": "text", "text": "ok"}))
     model = AnthropicModel("claude", base_url=api.url, api_key="k")
     assert (await model.complete([Message(role="user", content="hi")])).text == "ok"
     assert len(api.requests) == 2
-    api.reply({"type": "error", "error": {"type": "authentication_error",
-                                          "message": "invalid x-api-key"}}, 401)  # fmt: skip
+    api.reply(
+        {
+            "type": "error",
+            "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+        },
+        401,
+    )
     with pytest.raises(ModelError, match="API key was refused"):
         await model.complete([Message(role="user", content="hi")])
 

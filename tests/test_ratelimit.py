@@ -66,9 +66,8 @@ def refused(fn: Callable[[], None]) -> RateLimited:
 
 @pytest.mark.parametrize(
     ("rate", "burst"),
-    [(0, 1), (-1, 1), (math.nan, 1), (math.inf, 1), ("1", 1), (1, 0), (1, -2), (1, 1.5),
-     (1, True)],
-)  # fmt: skip
+    [(0, 1), (-1, 1), (math.nan, 1), (math.inf, 1), ("1", 1), (1, 0), (1, -2), (1, 1.5), (1, True)],
+)
 def test_invalid_rate_limit_raises(rate: Any, burst: Any) -> None:
     with pytest.raises(ValueError):
         RateLimit(rate=rate, burst=burst)

@@ -25,9 +25,9 @@ from codemode_skills.admin import (
 from codemode_skills.cli.main import main
 from codemode_skills.errors import ToolError
 from codemode_skills.records import SkillSpec, SkillStatus
-from codemode_skills.security.audit import JsonLinesAuditLog, MemoryAuditLog, SQLAuditLog
+from codemode_skills.security.audit import JsonLinesAuditLog, MemoryAuditLog
 from codemode_skills.skills import SkillManager
-from codemode_skills.storage import open_storage
+from codemode_skills.storage import SQLAuditLog, open_storage
 from codemode_skills.trust import RelaxedTrustStrategy, TrustLevel, TrustPolicy
 
 V1 = "return len(input['items'])"
@@ -48,13 +48,28 @@ async def promote_for_review(
     wants ``trusted`` and ``require_review`` parks the skill in ``pending_review``."""
     storage = open_storage(url, tenant=tenant)
     async with create_code_mode(driver=InProcessDriver()) as cm:
-        manager = SkillManager(storage, cm, trust_strategy=RelaxedTrustStrategy(),
-                               policy=TrustPolicy(require_review=True), audit=audit)  # fmt: skip
-        schema = {"type": "object", "properties": {"items": {"type": "array"}},
-                  "required": ["items"]}  # fmt: skip
-        await manager.register({"name": name, "description": description, "code": V1,
-                                "input_schema": schema, "tags": ["shopping"]},
-                               author="model")  # fmt: skip
+        manager = SkillManager(
+            storage,
+            cm,
+            trust_strategy=RelaxedTrustStrategy(),
+            policy=TrustPolicy(require_review=True),
+            audit=audit,
+        )
+        schema = {
+            "type": "object",
+            "properties": {"items": {"type": "array"}},
+            "required": ["items"],
+        }
+        await manager.register(
+            {
+                "name": name,
+                "description": description,
+                "code": V1,
+                "input_schema": schema,
+                "tags": ["shopping"],
+            },
+            author="model",
+        )
         await manager.update(name, {"code": V2}, author="model", note="refuse empty baskets")
         for items in [[], *[["apple", "fig"]] * 9]:
             try:
@@ -93,8 +108,12 @@ async def test_queue_detail_and_diff(store: str) -> None:
     async with ReviewService(store, audit=store) as service:
         queue = await service.queue("acme")
         assert [r.name for r in queue.pending] == ["basket_total", "csv_export"]
-        assert {r.name for r in queue.skills} == {"basket_total", "csv_export", "fresh",
-                                                  "old_report"}  # fmt: skip
+        assert {r.name for r in queue.skills} == {
+            "basket_total",
+            "csv_export",
+            "fresh",
+            "old_report",
+        }
         row = next(r for r in queue.pending if r.name == "basket_total")
         assert (row.version, row.runs, row.success_rate) == (2, 10, 0.9)
 
@@ -159,8 +178,11 @@ async def test_decisions_change_the_store_and_are_audited(store: str) -> None:
         demoted = (await service.history("acme", "old_report"))[0]
         assert demoted.detail["old"] == "trusted" and demoted.detail["new"] == "untrusted"
         decided = [(r.target, r.user, r.detail["decision"]) for r in audit.read(action="review")]
-        assert decided == [("old_report", "carol", "demoted"), ("csv_export", "bob", "rejected"),
-                           ("basket_total", "alice", "approved")]  # fmt: skip
+        assert decided == [
+            ("old_report", "carol", "demoted"),
+            ("csv_export", "bob", "rejected"),
+            ("basket_total", "alice", "approved"),
+        ]
         assert all(r.tenant == "acme" for r in audit.read())
 
 
@@ -228,11 +250,16 @@ def test_cli_decisions_and_exit_codes(store: str, capsys: pytest.CaptureFixture[
     assert cli(capsys, "list", "--store", store, "--tenant", "../x")[0] == 2
 
     records = SQLAuditLog(store).read(tenant="acme", action="review")  # the default audit
-    decided = [(r.target, r.user, r.detail["decision"], r.detail.get("reason"))
-               for r in records if r.detail["decision"] != "requested"]  # fmt: skip
-    assert decided == [("old_report", "alice", "demoted", None),
-                       ("csv_export", "alice", "rejected", "leaks e-mails"),
-                       ("basket_total", "alice", "approved", None)]  # fmt: skip
+    decided = [
+        (r.target, r.user, r.detail["decision"], r.detail.get("reason"))
+        for r in records
+        if r.detail["decision"] != "requested"
+    ]
+    assert decided == [
+        ("old_report", "alice", "demoted", None),
+        ("csv_export", "alice", "rejected", "leaks e-mails"),
+        ("basket_total", "alice", "approved", None),
+    ]
     code, out, _ = cli(capsys, "show", "csv_export", "--store", store, "--tenant", "acme")
     assert "rejected   by alice" in out and "reason: leaks e-mails" in out
 
@@ -246,8 +273,9 @@ def test_cli_audit_option(store: str, tmp_path: Path, capsys: pytest.CaptureFixt
     assert cli(capsys, "reject", "csv_export", *at, "--reason", "no", "--audit", str(log))[0] == 0
     [record] = JsonLinesAuditLog(log).read()
     assert (record.target, record.user, record.detail["reason"]) == ("csv_export", "alice", "no")
-    code, out, _ = cli(capsys, "show", "csv_export", "--store", store, "--tenant", "acme",
-                       "--audit", "none")  # fmt: skip
+    code, out, _ = cli(
+        capsys, "show", "csv_export", "--store", store, "--tenant", "acme", "--audit", "none"
+    )
     assert code == 0 and "no audit log configured" in out
 
 
@@ -255,13 +283,25 @@ def test_cli_entry_point(store: str) -> None:
     """The installed command line, in its own process (exit codes as a shell sees them)."""
     run = [sys.executable, "-m", "codemode_skills.cli.main", "review"]
     at = ["--store", store, "--tenant", "acme"]
-    ok = subprocess.run([*run, "approve", "basket_total", *at, "--reviewer", "ops"],
-                        capture_output=True, text=True, timeout=120)  # fmt: skip
+    ok = subprocess.run(
+        [*run, "approve", "basket_total", *at, "--reviewer", "ops"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
-    again = subprocess.run([*run, "approve", "basket_total", *at, "--reviewer", "ops"],
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    again = subprocess.run(
+        [*run, "approve", "basket_total", *at, "--reviewer", "ops"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 1 and "not waiting for review" in again.stderr
-    usage = subprocess.run([*run, "reject", "csv_export", *at, "--reviewer", "ops"],
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    usage = subprocess.run(
+        [*run, "reject", "csv_export", *at, "--reviewer", "ops"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert usage.returncode == 2 and "--reason" in usage.stderr
     assert json.dumps(state(store, "basket_total")) == '["trusted", "active"]'

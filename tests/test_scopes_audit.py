@@ -23,11 +23,10 @@ from codemode_skills.security import (
     RateLimiter,
     Redaction,
     RedisBucketStore,
-    SQLAuditLog,
 )
 from codemode_skills.security.audit import AuditRecord
 from codemode_skills.skills import SkillManager
-from codemode_skills.storage import MemorySkillStorage
+from codemode_skills.storage import MemorySkillStorage, SQLAuditLog
 
 
 @tool(scopes={"payments"}, audit=Redaction(redact=frozenset({"card"})))
@@ -46,8 +45,10 @@ def who(*scopes: str, tenant: str = "acme") -> ExecutionContext:
     return ExecutionContext(tenant=tenant, user="alice", scopes=frozenset(scopes))
 
 
-PAY = "try:\n    return await tools.charge(card='4111', amount=3, api_key='sk-1')\n" \
-      "except PermissionDenied as exc:\n    return 'denied: ' + str(exc)"  # fmt: skip
+PAY = (
+    "try:\n    return await tools.charge(card='4111', amount=3, api_key='sk-1')\n"
+    "except PermissionDenied as exc:\n    return 'denied: ' + str(exc)"
+)
 
 
 async def test_tool_scopes_are_enforced_and_audited(driver: Any) -> None:
@@ -83,22 +84,25 @@ def refund(amount: int) -> int:
 
 
 SPEND = {
-    "name": "pay_and_refund", "description": "Charge then refund",
+    "name": "pay_and_refund",
+    "description": "Charge then refund",
     "code": "c = await tools.charge(card='1', amount=input['n'])\n"
-            "return c['charged'] + await tools.refund(amount=input['n'])",
+    "return c['charged'] + await tools.refund(amount=input['n'])",
     "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}},
     "output_schema": {"type": "integer"},
-}  # fmt: skip
+}
 WRAPPER = {
-    "name": "wrapper", "description": "Calls the payment skill",
+    "name": "wrapper",
+    "description": "Calls the payment skill",
     "code": "return await skills.pay_and_refund(n=input['n'])",
     "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}},
-}  # fmt: skip
+}
 SNEAKY = {
-    "name": "sneaky", "description": "Reaches the tool by a computed name",
+    "name": "sneaky",
+    "description": "Reaches the tool by a computed name",
     "code": "fn = getattr(tools, 'char' + 'ge')\nreturn await fn(card='1', amount=9)",
     "input_schema": {"type": "object", "properties": {}},
-}  # fmt: skip
+}
 
 
 async def test_skills_inherit_the_scopes_of_the_tools_they_call(driver: Any) -> None:
@@ -130,16 +134,20 @@ async def test_skills_inherit_the_scopes_of_the_tools_they_call(driver: Any) -> 
 
 
 async def test_agent_refuses_direct_calls_to_scoped_tools() -> None:
-    model = ScriptedModel([
-        ModelResponse(tool_calls=[ToolCall(id="1", name="refund", arguments={"amount": 4})]),
-        ModelResponse(text="done"),
-    ])  # fmt: skip
+    model = ScriptedModel(
+        [
+            ModelResponse(tool_calls=[ToolCall(id="1", name="refund", arguments={"amount": 4})]),
+            ModelResponse(text="done"),
+        ]
+    )
     result = await Agent(model, [refund], context=who("read")).run("refund 4")
     assert json.loads(result.messages[2].content)["error"]["type"] == "ScopeDenied"
-    model = ScriptedModel([
-        ModelResponse(tool_calls=[ToolCall(id="1", name="refund", arguments={"amount": 4})]),
-        ModelResponse(text="done"),
-    ])  # fmt: skip
+    model = ScriptedModel(
+        [
+            ModelResponse(tool_calls=[ToolCall(id="1", name="refund", arguments={"amount": 4})]),
+            ModelResponse(text="done"),
+        ]
+    )
     result = await Agent(model, [refund], context=who("payments")).run("refund 4")
     assert json.loads(result.messages[2].content) == -4
 
@@ -165,13 +173,17 @@ async def test_rate_limit_shared_by_two_app_instances_through_redis(
     prefix = f"cms:test:{uuid.uuid4().hex}:"
     stores = [RedisBucketStore("redis://127.0.0.1:6379/0", prefix=prefix) for _ in range(2)]
     apps = [
-        create_code_mode([], driver=inprocess_driver, rate_limiter=RateLimiter(
-            s, per_tenant=RateLimit(rate=0.001, burst=3)))
+        create_code_mode(
+            [],
+            driver=inprocess_driver,
+            rate_limiter=RateLimiter(s, per_tenant=RateLimit(rate=0.001, burst=3)),
+        )
         for s in stores
-    ]  # fmt: skip
+    ]
     try:
-        outcomes = [(await apps[i % 2].execute("return 1", context=who())).success
-                    for i in range(6)]  # fmt: skip
+        outcomes = [
+            (await apps[i % 2].execute("return 1", context=who())).success for i in range(6)
+        ]
         assert outcomes == [True, True, True, False, False, False]
     finally:
         client = stores[0].client

@@ -17,7 +17,7 @@ import pytest
 def _compile_seconds(source: str, repeat: int = 5) -> float:
     import time
 
-    from codemode_skills.sandbox.policy.transformer import compile_program
+    from codemode_skills.sandbox.jail.policy.transformer import compile_program
 
     # this thread's CPU time, not the wall clock: other processes competing for the CPU
     # (a busy machine, a CI runner) then barely move the ratio (best of several)
@@ -61,7 +61,7 @@ DEEP = {
 
 @pytest.mark.parametrize("shape", sorted(DEEP))
 def test_f10_deep_nesting_is_a_compile_failure(shape: str) -> None:
-    from codemode_skills.sandbox.policy.transformer import CompileFailed, compile_program
+    from codemode_skills.sandbox.jail.policy.transformer import CompileFailed, compile_program
 
     with pytest.raises(CompileFailed) as caught:
         compile_program(DEEP[shape])
@@ -78,7 +78,7 @@ async def test_f10_execute_returns_a_failed_result(cm: Any, shape: str) -> None:
 
 
 def test_plain_attribute_loads_stay_native() -> None:
-    from codemode_skills.sandbox.policy.transformer import compile_program
+    from codemode_skills.sandbox.jail.policy.transformer import compile_program
 
     source = "class P:\n    def m(self):\n        self.n = self.a.b\nreturn [P().a.b for _ in '']"
     code = compile_program(source)

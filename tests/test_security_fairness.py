@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from codemode_skills import ExecutionContext, SubprocessDriver, create_code_mode, tool, use_context
-from codemode_skills.sandbox.scheduler import FairQueue, Waiter
+from codemode_skills.sandbox.process.scheduler import FairQueue, Waiter
 from codemode_skills.security import SSRFGuard
 from codemode_skills.security.context import current_context
 from codemode_skills.security.ssrf import FetchTimeout
@@ -155,7 +155,7 @@ def test_the_queue_prefers_the_tenant_holding_the_fewest_workers() -> None:
     loop = asyncio.new_event_loop()
     try:
         queue: FairQueue[int] = FairQueue(per_tenant=2)
-        waiters = [Waiter(t, (1, 1), loop.create_future()) for t in "aaaab"]
+        waiters = [Waiter(t, loop.create_future()) for t in "aaaab"]
         for waiter in waiters:
             queue.add(waiter)
         order = []
@@ -241,7 +241,7 @@ async def test_pool_callbacks_do_not_inherit_the_starting_requests_context() -> 
 
 
 async def test_tools_act_for_the_caller_not_for_who_started_the_driver() -> None:
-    """End to end (needs the per-call dispatch of sandbox/conversation.py too)."""
+    """End to end (needs the per-call dispatch of sandbox/process/conversation.py too)."""
     cm = create_code_mode([whoami, whoami_blocking], driver=SubprocessDriver())
     program = (
         "import asyncio\nawait asyncio.sleep(0.05)\n"

@@ -17,7 +17,7 @@ import pytest
 from codemode_skills import ExecutionContext, create_code_mode, tool, use_context
 from codemode_skills.sandbox import InProcessDriver, SubprocessDriver
 from codemode_skills.security import MemoryAuditLog, current_context
-from codemode_skills.skills import SkillManager
+from codemode_skills.skills import SkillManager, SkillToolset
 from codemode_skills.storage import MemorySkillStorage
 
 ADMIN = ExecutionContext(tenant="acme", user="admin", scopes=frozenset({"payments"}))
@@ -125,7 +125,7 @@ async def test_a_registration_test_run_acts_for_the_registering_user(fresh_drive
     with use_context(ADMIN):
         assert (await cm.execute("return await tools.pay(amount=1)")).result == 1
     manager = SkillManager(MemorySkillStorage(tenant="acme"), code_mode=cm, identity=EVE)
-    cm.add_tools(manager.management_tools())
+    cm.add_tools(SkillToolset(manager).management_tools)
     program = (
         "import asyncio\n"
         "await asyncio.sleep(0.05)\n"
@@ -141,8 +141,9 @@ async def test_a_registration_test_run_acts_for_the_registering_user(fresh_drive
     assert str(result.result).startswith("refused"), result.result
     assert "payments" in result.result
     assert PAID == [1]  # only admin's own payment
-    pays = [(r.outcome, r.user) for r in audit.read(action="tool_call", limit=100)
-            if r.target == "pay"]  # fmt: skip
+    pays = [
+        (r.outcome, r.user) for r in audit.read(action="tool_call", limit=100) if r.target == "pay"
+    ]
     assert ("refused", "eve") in pays
     assert pays.count(("ok", "admin")) == 1
     await cm.close()

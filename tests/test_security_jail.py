@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from codemode_skills import ExecutionContext, create_code_mode
-from codemode_skills.sandbox import SubprocessDriver, os_layers
+from codemode_skills.sandbox import SubprocessDriver
+from codemode_skills.sandbox.jail import os_layers
 
 WORKER_DOMAIN = os_layers.landlock_abi() >= 6
 

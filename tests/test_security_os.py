@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from codemode_skills import SubprocessDriver
-from codemode_skills.sandbox import os_layers
+from codemode_skills.sandbox.jail import os_layers
 
 from .conftest import require_external, run
 

@@ -25,8 +25,8 @@ from codemode_skills.admin import AdminToken, ReviewService, create_admin_app
 from codemode_skills.cli.main import main
 from codemode_skills.errors import SkillValidationError
 from codemode_skills.records import RunRecord, SkillChanges, SkillSpec
+from codemode_skills.records.display import is_hidden
 from codemode_skills.skills import SkillManager
-from codemode_skills.skills.display import is_hidden
 from codemode_skills.storage import open_storage
 from codemode_skills.trust import TrustLevel
 from tests.test_admin_web import fetch, wait_until_up

@@ -31,7 +31,7 @@ from codemode_skills.errors import (
     ToolValidationError,
 )
 from codemode_skills.records import SkillSpec
-from codemode_skills.skills import CallContext, SkillManager
+from codemode_skills.skills import Caller, SkillManager
 from codemode_skills.storage import MemorySkillStorage
 from codemode_skills.tools import schema as schema_module
 from codemode_skills.tools.schema import SchemaValidator
@@ -47,7 +47,7 @@ EVIL = "a" * 40 + "b"  # '^(a+)+$' backtracks for hours on this in Python's re
 MAX_GAP_S = 2.0
 #: What a validation that backtracks would exceed by hours.
 QUICK_S = 2.0
-ALLOW = CallContext(allow_untrusted=True)
+ALLOW = Caller(allow_untrusted=True)
 
 
 class _Counter(ThreadingHTTPServer):

@@ -22,9 +22,9 @@ from codemode_skills.selection import (
     split_steps,
 )
 from codemode_skills.selection.index import top_k
-from codemode_skills.skills import CallContext, SkillSpec, SkillStatus
+from codemode_skills.skills import Caller, SkillSpec, SkillStatus
 from codemode_skills.storage import MemorySkillStorage
-from codemode_skills.storage.text import InvertedIndex
+from codemode_skills.storage.text import InvertedIndex, query_terms
 from codemode_skills.trust import TrustLevel
 
 LIBRARY = {
@@ -89,7 +89,7 @@ def test_index_upsert_remove_keeps_rows_consistent() -> None:
     for name in index.names:
         reference.put(name, index.skills[name])
     for query in ("word3", "common word5", "nothing"):
-        expected = dict(reference.search(query))
+        expected = dict(reference.search(query_terms(query)))
         got = index.bm25(query)
         for name, row in index.rows.items():
             assert got[row] == pytest.approx(expected.get(name, 0.0), abs=1e-4), query
@@ -134,8 +134,9 @@ async def test_a_request_with_steps_finds_every_skill(
     selector = SkillSelector(store, minilm)
     found = await selector.retrieve(
         "book me a flight to Lima, then email the itinerary to my boss and convert the price "
-        "to euros", k=3,
-    )  # fmt: skip
+        "to euros",
+        k=3,
+    )
     assert {c.name for c in found} == {"book_flight", "send_email", "convert_currency"}
 
 
@@ -146,21 +147,27 @@ async def test_vectors_are_stored_and_reused(minilm: Any, subprocess_driver: Any
     storage = MemorySkillStorage("acme")
     counting = CountingEmbedder(minilm)
     cm = create_code_mode([], driver=subprocess_driver)
-    manager = SkillManager(storage, cm, embedder=counting)
-    await manager.register({"name": "get_weather", "description": LIBRARY["get_weather"],
-                            "code": "return 1"})  # fmt: skip
+    manager = SkillManager(storage, cm)
+    follower = SkillSelector(storage, counting)  # embeds a skill when it changes
+    follower.follow(manager.events)
+    other_tenant = SkillManager(storage.for_tenant("globex"), cm)
+    await other_tenant.register({"name": "payroll", "description": "Payroll", "code": "return 1"})
+    await manager.register(
+        {"name": "get_weather", "description": LIBRARY["get_weather"], "code": "return 1"}
+    )
+    await follower.refresh(force=True)  # waits for the embedding the event started
     assert list(storage.embeddings(minilm.name)) == ["get_weather"]
-    assert len(counting.texts) == 1
+    assert len(counting.texts) == 1  # another tenant's skill is not this selector's
     selector_embedder = CountingEmbedder(minilm)
     selector = SkillSelector(storage, selector_embedder)
     await selector.retrieve("forecast for Paris")
     assert selector_embedder.texts == ["forecast for Paris"]  # the library was not embedded
     await manager.update("get_weather", {"description": "Weather forecast for any city"})
+    await follower.refresh(force=True)
     assert len(counting.texts) == 2  # the changed text was embedded once, at the update
-    selector.follow(manager.events)
-    await manager.update("get_weather", {"description": "Weather, temperature and forecast"})
+    selector.invalidate()
     await selector.retrieve("forecast for Paris")
-    assert selector_embedder.texts == ["forecast for Paris"] * 2
+    assert selector_embedder.texts == ["forecast for Paris"] * 2  # the stored vector served
     cm.events.close()
 
 
@@ -179,7 +186,7 @@ async def test_status_and_trust_filter_candidates(store: MemorySkillStorage, min
     selector = SkillSelector(store, minilm)
     names = [c.name for c in await selector.retrieve("weather and email", k=10)]
     assert "get_weather" not in names and "send_email" in names
-    robot = CallContext(unattended=True)
+    robot = Caller(unattended=True)
     robot_names = [c.name for c in await selector.retrieve("weather and email", context=robot)]
     assert robot_names == ["send_email"]  # the only skill proven enough to run unattended
     store.delete("send_email")
@@ -288,8 +295,7 @@ def embeddings_server() -> Iterator[str]:
 
 
 def test_openai_embedder_against_a_compatible_server(embeddings_server: str) -> None:
-    embedder = OpenAIEmbedder("local-embed", base_url=embeddings_server, api_key="k",
-                              batch_size=2)  # fmt: skip
+    embedder = OpenAIEmbedder("local-embed", base_url=embeddings_server, api_key="k", batch_size=2)
     vectors = embedder.embed(["a", "bbb", "cc"])
     assert vectors.shape == (3, 3)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)

@@ -1,4 +1,4 @@
-"""SkillManager: registration checks, both call paths, nesting, events, trust gates."""
+"""SkillManager: registration checks, both call paths, nesting, events."""
 
 from __future__ import annotations
 
@@ -6,74 +6,20 @@ from typing import Any
 
 import pytest
 
-from codemode_skills import create_code_mode, tool
 from codemode_skills.errors import (
-    SkillConflict,
     SkillExists,
-    SkillNotAllowed,
     SkillNotFound,
     SkillValidationError,
     ToolError,
     ToolValidationError,
 )
 from codemode_skills.events import Event
-from codemode_skills.skills import CallContext, SkillManager, SkillStatus
+from codemode_skills.skills import SkillToolset
 from codemode_skills.storage import MemorySkillStorage
-from codemode_skills.trust import (
-    CustomTrustStrategy,
-    RelaxedTrustStrategy,
-    TrustLevel,
-    TrustPolicy,
-)
+from codemode_skills.trust import TrustLevel
+from tests.skill_cases import BASKET, cm, events, make, types
 
-
-@tool
-async def get_price(item: str) -> float:
-    """Price of one item."""
-    prices = {"apple": 1.5, "pear": 2.0}
-    if item not in prices:
-        raise KeyError(item)
-    return prices[item]
-
-
-BASKET = {
-    "name": "basket_total",
-    "description": "Total price of a basket of items",
-    "code": (
-        "import asyncio\n"
-        "prices = await asyncio.gather(*(tools.get_price(item=i) for i in input['items']))\n"
-        "return sum(prices)"
-    ),
-    "input_schema": {
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": {"type": "string"}}},
-        "required": ["items"],
-    },
-    "output_schema": {"type": "number"},
-    "tags": ["shopping"],
-}
-
-
-@pytest.fixture
-async def cm(subprocess_driver: Any) -> Any:
-    mode = create_code_mode([get_price], driver=subprocess_driver, timeout_s=10)
-    yield mode
-    mode.events.close()
-
-
-@pytest.fixture
-def events(cm: Any) -> list[Event]:
-    seen: list[Event] = []
-    cm.events.subscribe(seen.append)
-    return seen
-
-
-def make(cm: Any, storage: Any = None, **options: Any) -> SkillManager:
-    return SkillManager(storage or MemorySkillStorage("acme"), cm, **options)
-
-
-def types(events: list[Event], prefix: str = "") -> list[str]:
-    return [e.type for e in events if e.type.startswith(prefix)]
+__all__ = ["cm", "events"]  # fixtures, used by name
 
 
 # -- registration ---------------------------------------------------------------------------
@@ -95,18 +41,42 @@ async def test_a_bad_registration_lists_every_problem_and_stores_nothing(cm: Any
     bad = {
         "name": "get_price",  # a tool's name
         "description": "broken",
-        "code": "x = ().__subclasses__()\nreturn await skills.missing_one()",
+        "code": "x = __builtins__\nreturn await skills.missing_one()",
         "input_schema": {"type": "objekt"},
         "output_schema": {"type": 5},
     }
     with pytest.raises(SkillValidationError) as info:
         await manager.register(bad)
     problems = " | ".join(info.value.problems)
-    for expected in ("already a tool", "does not compile", "input_schema", "output_schema",
-                     "missing_one"):  # fmt: skip
+    for expected in (
+        "already a tool",
+        "does not compile",
+        "input_schema",
+        "output_schema",
+        "missing_one",
+    ):
         assert expected in problems
     assert "line 1" in problems  # the policy violation is located
     assert await manager.list() == []
+
+
+async def test_a_skill_that_names_a_refused_attribute_is_refused_at_registration(cm: Any) -> None:
+    """A program may mention ``__subclasses__`` on a line that never runs (the sandbox
+    refuses the access when it runs); a skill is kept for others, so it is refused up
+    front, with the line, even in a branch no test input reaches."""
+    manager = make(cm)
+    spec = {
+        "name": "sneaky",
+        "description": "looks harmless",
+        "code": "if input.get('x'):\n    return ().__class__.__mro__[1].__subclasses__()\nreturn 1",
+    }
+    with pytest.raises(SkillValidationError) as info:
+        await manager.register(spec, test_input={})
+    problems = " | ".join(info.value.problems)
+    assert "'__mro__' (line 2)" in problems and "'__subclasses__' (line 2)" in problems
+    assert await manager.list() == []
+    ran = await manager.code_mode.execute("if False:\n    ().__subclasses__()\nreturn 1")
+    assert ran.success and ran.result == 1  # a program keeps CPython's run-time semantics
 
 
 @pytest.mark.parametrize(
@@ -151,10 +121,13 @@ async def test_duplicate_registration_is_refused(cm: Any) -> None:
 async def test_dependencies_are_detected_from_the_code(cm: Any) -> None:
     manager = make(cm)
     await manager.register(BASKET)
-    double = await manager.register({
-        "name": "double_basket", "description": "twice the total",
-        "code": "return 2 * await skills.basket_total(items=input['items'])",
-    })  # fmt: skip
+    double = await manager.register(
+        {
+            "name": "double_basket",
+            "description": "twice the total",
+            "code": "return 2 * await skills.basket_total(items=input['items'])",
+        }
+    )
     assert double.depends_on == ["basket_total"]
 
 
@@ -164,7 +137,7 @@ async def test_dependencies_are_detected_from_the_code(cm: Any) -> None:
 async def test_stats_are_counted_from_both_call_paths(cm: Any, storage: Any) -> None:
     manager = make(cm, storage)
     await manager.register(BASKET)
-    [as_tool] = manager.skill_tools([await manager.get("basket_total")])
+    [as_tool] = SkillToolset(manager).skill_tools([await manager.get("basket_total")])
     assert as_tool.name == "basket_total" and as_tool.input_schema == BASKET["input_schema"]
     assert await as_tool.invoke({"items": ["pear"]}) == 2.0  # path 1: the skill as a tool
     result = await manager.execute(  # path 2: skills.x() inside a program
@@ -182,9 +155,12 @@ async def test_stats_are_counted_from_both_call_paths(cm: Any, storage: Any) -> 
     stats = (await manager.get("basket_total")).stats
     assert (stats.executions, stats.successes, stats.failures) == (4, 2, 2)
     assert "KeyError" in (stats.last_error or "")
-    assert [r.success for r in await manager._io(storage.runs, "basket_total")] == [
-        False, False, True, True,
-    ]  # fmt: skip
+    assert [r.success for r in await manager.runs("basket_total")] == [
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 async def test_skills_take_positional_arguments(cm: Any) -> None:
@@ -219,10 +195,13 @@ async def test_a_result_that_breaks_the_output_schema_is_a_failure(cm: Any) -> N
 async def test_skills_call_skills(cm: Any, events: list[Event]) -> None:
     manager = make(cm)
     await manager.register(BASKET)
-    await manager.register({
-        "name": "double_basket", "description": "twice the total",
-        "code": "return 2 * await skills.basket_total(items=input['items'])",
-    })  # fmt: skip
+    await manager.register(
+        {
+            "name": "double_basket",
+            "description": "twice the total",
+            "code": "return 2 * await skills.basket_total(items=input['items'])",
+        }
+    )
     assert await manager.call("double_basket", {"items": ["apple"]}) == 3.0
     depths = [(e.data["name"], e.data["depth"]) for e in events if e.type.endswith("skill_call")]
     assert depths == [("double_basket", 0), ("basket_total", 1)]
@@ -232,9 +211,13 @@ async def test_skills_call_skills(cm: Any, events: list[Event]) -> None:
 async def test_cycles_are_stopped(cm: Any) -> None:
     manager = make(cm)
     await manager.register({"name": "ping", "description": "ping", "code": "return 1"})
-    await manager.register({
-        "name": "pong", "description": "pong", "code": "return await skills.ping()",
-    })  # fmt: skip
+    await manager.register(
+        {
+            "name": "pong",
+            "description": "pong",
+            "code": "return await skills.ping()",
+        }
+    )
     await manager.update("ping", {"code": "return await skills.pong()"})
     result = await manager.execute("return await skills.ping()")
     assert not result.success
@@ -245,10 +228,13 @@ async def test_depth_is_limited(cm: Any) -> None:
     manager = make(cm, max_depth=3)
     await manager.register({"name": "level1", "description": "leaf", "code": "return 1"})
     for n in range(2, 5):
-        await manager.register({
-            "name": f"level{n}", "description": "wraps the level below",
-            "code": f"return 1 + await skills.level{n - 1}()",
-        })  # fmt: skip
+        await manager.register(
+            {
+                "name": f"level{n}",
+                "description": "wraps the level below",
+                "code": f"return 1 + await skills.level{n - 1}()",
+            }
+        )
     assert await manager.call("level3") == 3
     with pytest.raises(ToolError, match="nest 3 deep: level4 -> level3 -> level2 -> level1"):
         await manager.call("level4")
@@ -256,7 +242,7 @@ async def test_depth_is_limited(cm: Any) -> None:
 
 async def test_a_skill_registered_during_a_run_is_callable_in_it(cm: Any) -> None:
     manager = make(cm)
-    cm.add_tools(manager.management_tools())
+    cm.add_tools(SkillToolset(manager).management_tools)
     result = await manager.execute(
         "await tools.register_skill(name='triple', description='three times x',\n"
         "    code='return 3 * input[\"x\"]',\n"
@@ -277,126 +263,3 @@ async def test_unknown_skill_and_other_tenants(cm: Any) -> None:
         await other.call("basket_total", {"items": []})
     result = await other.execute("return await skills.basket_total(items=[])")
     assert result.error is not None and "no skill named 'basket_total'" in result.error.message
-
-
-# -- trust -------------------------------------------------------------------------------
-
-
-async def test_promotion_emits_trust_changed(cm: Any, events: list[Event]) -> None:
-    manager = make(cm, trust_strategy=RelaxedTrustStrategy())
-    await manager.register(BASKET)
-    for _ in range(3):
-        await manager.call("basket_total", {"items": ["apple"]})
-    assert (await manager.get("basket_total")).trust is TrustLevel.PROVISIONAL
-    changes = [e.data for e in events if e.type == "skill:trust_changed"]
-    assert changes == [{"tenant": "acme", "name": "basket_total", "old": "untrusted",
-                        "new": "provisional", "reason": "promoted"}]  # fmt: skip
-
-
-async def test_demotion_through_the_manager(cm: Any, events: list[Event]) -> None:
-    strategy = CustomTrustStrategy(provisional=(1, 0.5), trusted=(2, 0.5), min_recent=4)
-    manager = make(cm, trust_strategy=strategy)
-    await manager.register(BASKET)
-    for _ in range(2):
-        await manager.call("basket_total", {"items": ["apple"]})
-    assert (await manager.get("basket_total")).trust is TrustLevel.TRUSTED
-    for _ in range(3):
-        with pytest.raises(ToolError):
-            await manager.call("basket_total", {"items": ["durian"]})
-    assert (await manager.get("basket_total")).trust is TrustLevel.UNTRUSTED  # 2/5 < 50 %
-    reasons = [e.data["reason"] for e in events if e.type == "skill:trust_changed"]
-    assert reasons[-1] == "demoted"
-
-
-async def test_unattended_runs_need_trust(cm: Any) -> None:
-    manager = make(cm, trust_strategy=RelaxedTrustStrategy())
-    await manager.register(BASKET)
-    robot = CallContext(unattended=True, caller="nightly-job")
-    with pytest.raises(SkillNotAllowed, match="unattended"):
-        await manager.call("basket_total", {"items": ["apple"]}, context=robot)
-    result = await manager.execute("return await skills.basket_total(items=[])", context=robot)
-    assert result.error is not None and "unattended" in result.error.message
-    assert (await manager.get("basket_total")).stats.executions == 0  # refused, not run
-    brave = CallContext(unattended=True, allow_untrusted=True)
-    assert await manager.call("basket_total", {"items": ["apple"]}, context=brave) == 1.5
-    for _ in range(2):  # attended runs earn provisional (relaxed: 3 runs)
-        await manager.call("basket_total", {"items": ["apple"]})
-    assert await manager.call("basket_total", {"items": ["pear"]}, context=robot) == 2.0
-    runs = await manager._io(manager.storage.runs, "basket_total", 1)
-    assert runs[0].caller == "nightly-job"
-
-
-async def test_promotion_to_trusted_waits_for_review(cm: Any, events: list[Event]) -> None:
-    strategy = CustomTrustStrategy(provisional=(1, 0.5), trusted=(3, 0.5))
-    manager = make(cm, trust_strategy=strategy, policy=TrustPolicy(require_review=True))
-    await manager.register(BASKET)
-    for _ in range(4):
-        await manager.call("basket_total", {"items": ["apple"]})
-    held = await manager.get("basket_total")
-    assert held.trust is TrustLevel.PROVISIONAL and held.status is SkillStatus.PENDING_REVIEW
-    assert [s.name for s in await manager.pending_reviews()] == ["basket_total"]
-    assert types(events).count("skill:review_requested") == 1
-    approved = await manager.approve("basket_total", reviewer="root")
-    assert approved.trust is TrustLevel.TRUSTED and approved.status is SkillStatus.ACTIVE
-    with pytest.raises(SkillConflict):
-        await manager.approve("basket_total", reviewer="root")  # nothing is pending
-    await manager.reject("basket_total", reviewer="root", reason="leaks prices")
-    with pytest.raises(SkillNotAllowed, match="rejected"):
-        await manager.call("basket_total", {"items": ["apple"]})
-
-
-async def test_update_and_rollback_restart_trust(cm: Any, events: list[Event]) -> None:
-    manager = make(cm, trust_strategy=RelaxedTrustStrategy())
-    await manager.register(BASKET)
-    for _ in range(3):
-        await manager.call("basket_total", {"items": ["apple"]})
-    v2 = await manager.update("basket_total", {"code": "return 0"}, note="stub")
-    assert v2.version == 2 and v2.trust is TrustLevel.UNTRUSTED and v2.stats.executions == 0
-    assert await manager.call("basket_total", {"items": ["apple"]}) == 0
-    with pytest.raises(SkillValidationError):  # a bad edit stores nothing
-        await manager.update("basket_total", {"code": "return ("})
-    v3 = await manager.rollback("basket_total", 1)
-    assert v3.version == 3 and v3.code == BASKET["code"]
-    assert await manager.call("basket_total", {"items": ["apple"]}) == 1.5
-    assert [v.version for v in await manager.versions("basket_total")] == [1, 2, 3]
-    assert "skill:updated" in types(events)
-
-
-# -- model-facing tools -----------------------------------------------------------------------
-
-
-async def test_management_tools(cm: Any) -> None:
-    manager = make(cm)
-    tools = {t.name: t for t in manager.management_tools()}
-    assert set(tools) == {"register_skill", "search_skills", "get_skill", "update_skill"}
-    saved = await tools["register_skill"].invoke({**BASKET, "test_input": {"items": ["pear"]}})
-    assert saved["name"] == "basket_total" and saved["call_as"].startswith("await skills.")
-    with pytest.raises(ToolValidationError, match="does not compile"):
-        await tools["register_skill"].invoke({**BASKET, "name": "other", "code": "return ("})
-    with pytest.raises(ToolError, match="already exists"):
-        await tools["register_skill"].invoke(BASKET)
-    await tools["register_skill"].invoke({
-        "name": "weather_report", "description": "Weather for a city", "code": "return 'sunny'",
-    })  # fmt: skip
-    found = await tools["search_skills"].invoke({"query": "price of my shopping basket"})
-    assert [f["name"] for f in found] == ["basket_total"]
-    details = await tools["get_skill"].invoke({"name": "basket_total"})
-    assert details["code"] == BASKET["code"] and details["input_schema"] == BASKET["input_schema"]
-    updated = await tools["update_skill"].invoke(
-        {"name": "basket_total", "description": "Sum of item prices", "note": "clearer"}
-    )
-    assert updated["version"] == 2
-    old = await tools["get_skill"].invoke({"name": "basket_total", "version": 1})
-    assert old["description"] == BASKET["description"] and old["current"] is False
-    with pytest.raises(ToolError, match="no skill named"):
-        await tools["get_skill"].invoke({"name": "nothing_here"})
-
-
-async def test_skills_prompt_renders_stubs(cm: Any) -> None:
-    from codemode_skills.skills.tools import skills_prompt
-
-    manager = make(cm)
-    skill = await manager.register(BASKET)
-    text = skills_prompt([skill])
-    assert "await skills.<name>" in text
-    assert "async def basket_total(" in text and "items: list[str]" in text

@@ -16,10 +16,26 @@ from codemode_skills.security import SSRFBlocked, SSRFGuard, blocked_reason
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-     "100.64.0.1", "224.0.0.1", "240.0.0.1", "::1", "fe80::1", "fc00::1", "ff02::1",
-     "::ffff:127.0.0.1", "::ffff:169.254.169.254", "2002:a00:1::", "::"],
-)  # fmt: skip
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "2002:a00:1::",
+        "::",
+    ],
+)
 def test_internal_addresses_are_blocked(address: str) -> None:
     assert blocked_reason(ipaddress.ip_address(address)) is not None
     with pytest.raises(SSRFBlocked):
@@ -45,12 +61,21 @@ def fake_dns(table: dict[str, list[str]]) -> Any:
 
 
 def test_hostnames_are_judged_by_every_address() -> None:
-    dns = fake_dns({"example.com": ["93.184.216.34"], "evil.test": ["10.1.2.3"],
-                    "mixed.test": ["93.184.216.34", "127.0.0.1"]})  # fmt: skip
+    dns = fake_dns(
+        {
+            "example.com": ["93.184.216.34"],
+            "evil.test": ["10.1.2.3"],
+            "mixed.test": ["93.184.216.34", "127.0.0.1"],
+        }
+    )
     guard = SSRFGuard(resolver=dns)
     target = guard.check("https://example.com/a?b=1")
     assert (target.ip, target.port, target.path, target.host) == (
-        "93.184.216.34", 443, "/a?b=1", "example.com")  # fmt: skip
+        "93.184.216.34",
+        443,
+        "/a?b=1",
+        "example.com",
+    )
     with pytest.raises(SSRFBlocked, match="private"):
         guard.check("http://evil.test/")
     with pytest.raises(SSRFBlocked, match="loopback"):

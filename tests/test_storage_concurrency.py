@@ -186,9 +186,17 @@ def test_file_storage_never_writes_outside_its_root(tmp_path: Any) -> None:
     storage = open_storage(f"file://{root}", tenant="acme")
     for bad in ("../escape", "..", "acme/../../x"):
         with pytest.raises(Exception):  # noqa: B017 - InvalidSkillName or ValidationError
-            storage.create(SkillSpec.model_construct(
-                name=bad, description="d", code="return 1", input_schema={},
-                output_schema={}, usage_hints=[], tags=[], depends_on=[],
-            ))  # fmt: skip
+            storage.create(
+                SkillSpec.model_construct(
+                    name=bad,
+                    description="d",
+                    code="return 1",
+                    input_schema={},
+                    output_schema={},
+                    usage_hints=[],
+                    tags=[],
+                    depends_on=[],
+                )
+            )
     outside = [p for p in tmp_path.rglob("*") if root not in p.parents and p != root]
     assert outside == []

@@ -1,5 +1,7 @@
 """The storage contract: every backend (memory, file, SQLite, PostgreSQL, MongoDB) must
-pass every test here. Concurrency and crash tests live in test_storage_concurrency.py."""
+pass every test here and in ``test_storage_versions.py`` / ``test_storage_evidence.py``.
+This file: creating, reading, listing, searching, deleting, tenants, names, embeddings.
+Concurrency and crash tests live in test_storage_concurrency.py."""
 
 from __future__ import annotations
 
@@ -8,34 +10,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from codemode_skills.errors import (
-    InvalidSkillName,
-    SkillConflict,
-    SkillExists,
-    SkillNotFound,
-)
-from codemode_skills.records import EVIDENCE_CAP, Evidence, SkillOrigin, TrustEvidence
+from codemode_skills.errors import InvalidSkillName, SkillExists, SkillNotFound
 from codemode_skills.skills import RunRecord, SkillChanges, SkillSpec, SkillStatus
 from codemode_skills.storage import SkillStorage
 from codemode_skills.trust import TrustLevel
-
-
-def spec(name: str = "add_numbers", **overrides: Any) -> SkillSpec:
-    fields: dict[str, Any] = {
-        "name": name,
-        "description": "Add two numbers and return the sum",
-        "code": "return input['a'] + input['b']",
-        "input_schema": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
-        },
-        "output_schema": {"type": "integer"},
-        "usage_hints": ["use for arithmetic"],
-        "tags": ["Math"],
-    }
-    fields.update(overrides)
-    return SkillSpec(**fields)
+from tests.storage_cases import spec
 
 
 def test_implements_the_protocol(storage: Any) -> None:
@@ -77,96 +56,6 @@ def test_returned_objects_are_copies(storage: Any) -> None:
     again = storage.get("add_numbers")
     assert again.tags == ["math"] and again.stats.executions == 0
     assert "c" not in again.input_schema["properties"]
-
-
-def test_update_makes_versions_and_rollback_restores(storage: Any) -> None:
-    storage.create(spec())
-    for _ in range(3):
-        storage.record_execution("add_numbers", RunRecord(success=True))
-    storage.set_state("add_numbers", trust=TrustLevel.PROVISIONAL)
-    v2 = storage.update(
-        "add_numbers", SkillChanges(code="return input['b'] + input['a']"), author="bob",
-        note="swap", trust=TrustLevel.UNTRUSTED,
-    )  # fmt: skip
-    assert v2.version == 2 and v2.author == "bob"
-    assert v2.stats.executions == 0 and v2.trust is TrustLevel.UNTRUSTED  # fresh stats
-    assert v2.description == "Add two numbers and return the sum"  # unchanged fields kept
-    v3 = storage.update("add_numbers", SkillChanges(description="Sum two integers"))
-    history = storage.versions("add_numbers")
-    assert [v.version for v in history] == [1, 2, 3]
-    assert history[1].note == "swap" and history[1].code == "return input['b'] + input['a']"
-    assert storage.get_version("add_numbers", 1).code == "return input['a'] + input['b']"
-    rolled = storage.rollback("add_numbers", 1)
-    assert rolled.version == 4 and rolled.code == history[0].code
-    assert rolled.description == history[0].description
-    assert storage.get("add_numbers") == rolled
-    assert storage.get_version("add_numbers", 4).note == "rollback to v1"
-    assert v3.version == 3
-    with pytest.raises(SkillNotFound):
-        storage.get_version("add_numbers", 9)
-    with pytest.raises(SkillNotFound):
-        storage.rollback("add_numbers", 9)
-
-
-def test_a_description_edit_keeps_stats_and_trust(storage: Any) -> None:
-    storage.create(spec())
-    storage.record_execution("add_numbers", RunRecord(success=True))
-    storage.set_state("add_numbers", trust=TrustLevel.PROVISIONAL)
-    v2 = storage.update("add_numbers", SkillChanges(description="Sum", tags=["x"]))
-    assert v2.version == 2 and v2.trust is TrustLevel.PROVISIONAL
-    assert v2.stats.executions == 1
-    v3 = storage.update("add_numbers", SkillChanges(output_schema={"type": "number"}))
-    assert v3.trust is TrustLevel.UNTRUSTED and v3.stats.executions == 0
-
-
-def test_update_with_expected_version_detects_conflicts(storage: Any) -> None:
-    storage.create(spec())
-    storage.update("add_numbers", SkillChanges(description="v2"), expected_version=1)
-    with pytest.raises(SkillConflict):
-        storage.update("add_numbers", SkillChanges(description="stale"), expected_version=1)
-    assert storage.get("add_numbers").description == "v2"
-
-
-def test_record_execution_counts_and_windows(storage: Any) -> None:
-    storage.create(spec())
-    outcomes = [True] * 18 + [False, True, False, True, True, False, True]
-    for i, ok in enumerate(outcomes):
-        skill = storage.record_execution(
-            "add_numbers",
-            RunRecord(success=ok, duration_ms=2.0, error=None if ok else f"boom {i}"),
-        )
-    stats = skill.stats
-    assert (stats.executions, stats.successes, stats.failures) == (25, 22, 3)
-    assert stats.recent == outcomes[-20:]
-    assert stats.last_error == "boom 23" and stats.last_used_at is not None
-    assert stats.total_duration_ms == pytest.approx(50.0)
-    assert storage.get("add_numbers").stats == stats
-    runs = storage.runs("add_numbers", limit=3)
-    assert [r.success for r in runs] == [True, False, True]  # newest first
-    assert all(r.version == 1 for r in runs)
-
-
-def test_runs_of_an_old_version_are_logged_not_counted(storage: Any) -> None:
-    storage.create(spec())
-    storage.update("add_numbers", SkillChanges(description="v2"))
-    skill = storage.record_execution("add_numbers", RunRecord(success=False, version=1))
-    assert skill.version == 2 and skill.stats.executions == 0
-    assert storage.runs("add_numbers")[0].version == 1
-
-
-def test_set_state_is_compare_and_set(storage: Any) -> None:
-    storage.create(spec())
-    assert storage.set_state("add_numbers", trust=TrustLevel.TRUSTED,
-                             expect_trust=TrustLevel.PROVISIONAL) is None  # fmt: skip
-    changed = storage.set_state(
-        "add_numbers", trust=TrustLevel.PROVISIONAL, status=SkillStatus.PENDING_REVIEW,
-        expect_trust=TrustLevel.UNTRUSTED,
-    )  # fmt: skip
-    assert changed is not None and changed.trust is TrustLevel.PROVISIONAL
-    got = storage.get("add_numbers")
-    assert got.status is SkillStatus.PENDING_REVIEW and got.version == 1
-    with pytest.raises(SkillNotFound):
-        storage.set_state("ghost", trust=TrustLevel.TRUSTED)
 
 
 def test_list_filters(storage: Any) -> None:
@@ -290,9 +179,16 @@ BAD_NAMES = ["../etc", "..", "a/b", "/abs", "Upper", "", "x" * 65, "1abc", "na\x
 def test_bad_names_are_refused_everywhere(storage: Any, bad: str) -> None:
     with pytest.raises(ValidationError):
         SkillSpec(name=bad, description="d", code="return 1")
-    raw = SkillSpec.model_construct(name=bad, description="d", code="return 1",
-                                    input_schema={}, output_schema={}, usage_hints=[],
-                                    tags=[], depends_on=[])  # fmt: skip
+    raw = SkillSpec.model_construct(
+        name=bad,
+        description="d",
+        code="return 1",
+        input_schema={},
+        output_schema={},
+        usage_hints=[],
+        tags=[],
+        depends_on=[],
+    )
     for attempt in (
         lambda: storage.create(raw),
         lambda: storage.get(bad),
@@ -333,82 +229,3 @@ def test_embeddings_are_stored_per_model_and_deleted_with_the_skill(storage: Any
     storage.delete("add_numbers")
     storage.create(spec())
     assert storage.embeddings("mini") == {}
-
-
-# -- trust evidence and origins (one verdict per independent execution) ---------------------
-
-
-def verdict(i: int, *, ok: bool = True, version: int = 1) -> Evidence:
-    user = f"u{i % 2}" if i % 3 else None  # some runs anonymous (or the author's)
-    day = f"2030-01-0{1 + i % 2}"
-    return Evidence(version=version, success=ok, request=f"r{i % 4}", user=user, day=day)
-
-
-def test_record_evidence_counts_verdicts_and_distinct_keys(storage: Any) -> None:
-    storage.create(spec())
-    storage.record_execution("add_numbers", RunRecord(success=True, execution="e1"))
-    assert storage.runs("add_numbers")[0].execution == "e1"
-    assert storage.get("add_numbers").stats.evidence == TrustEvidence()  # a call is no evidence
-    verdicts = [verdict(i, ok=i != 3) for i in range(25)]
-    for v in verdicts:
-        skill = storage.record_evidence("add_numbers", v)
-    evidence = skill.stats.evidence
-    assert (evidence.runs, evidence.successes, evidence.failures) == (25, 24, 1)
-    assert evidence.recent == [v.success for v in verdicts][-20:]
-    assert sorted(evidence.requests) == ["r0", "r1", "r2", "r3"]
-    assert sorted(evidence.users) == ["u0", "u1"]
-    assert sorted(evidence.days) == ["2030-01-01", "2030-01-02"]
-    assert skill.stats.executions == 1  # calls are counted apart
-    assert storage.get("add_numbers").stats == skill.stats
-
-
-def test_evidence_keys_are_capped_and_old_versions_ignored(storage: Any) -> None:
-    storage.create(spec())
-    for i in range(EVIDENCE_CAP + 5):
-        run = Evidence(version=1, success=True, request=f"r{i}", user=f"u{i}", day="2030-01-01")
-        skill = storage.record_evidence("add_numbers", run)
-    evidence = skill.stats.evidence
-    assert evidence.runs == EVIDENCE_CAP + 5
-    assert len(evidence.requests) == len(evidence.users) == EVIDENCE_CAP
-    storage.update("add_numbers", SkillChanges(code="return 0"))  # v2 starts afresh
-    skill = storage.record_evidence("add_numbers", verdict(1, version=1))
-    assert skill.version == 2 and skill.stats.evidence == TrustEvidence()
-
-
-def test_origin_is_kept_until_behaviour_changes(storage: Any) -> None:
-    first = SkillOrigin(execution="e1", request="q1", user="alice")
-    assert storage.create(spec(), origin=first).origin == first
-    storage.record_evidence("add_numbers", verdict(1))
-    text_only = SkillChanges(description="text only")
-    edited = storage.update("add_numbers", text_only, origin=SkillOrigin(execution="e2"))
-    assert edited.origin == first and edited.stats.evidence.runs == 1
-    second = SkillOrigin(execution="e3", request="q3", user="bob")
-    changed = storage.update("add_numbers", SkillChanges(code="return 0"), origin=second)
-    assert changed.origin == second and changed.stats.evidence == TrustEvidence()
-    assert storage.rollback("add_numbers", 1, origin=first).origin == first
-    assert storage.get("add_numbers").origin == first
-
-
-def test_review_edits_send_a_trusted_skill_back_to_review(storage: Any) -> None:
-    storage.create(spec())
-    storage.record_evidence("add_numbers", verdict(1))
-    storage.set_state("add_numbers", trust=TrustLevel.TRUSTED)
-    kept = storage.update("add_numbers", SkillChanges(tags=["sums"]))
-    assert (kept.trust, kept.status) == (TrustLevel.TRUSTED, SkillStatus.ACTIVE)
-    held = storage.update("add_numbers", SkillChanges(description="new"), review_edits=True)
-    assert (held.trust, held.status) == (TrustLevel.PROVISIONAL, SkillStatus.PENDING_REVIEW)
-    assert held.stats.evidence.runs == 1 and storage.get("add_numbers") == held
-    storage.set_state("add_numbers", trust=TrustLevel.TRUSTED, status=SkillStatus.ACTIVE)
-    back = storage.rollback("add_numbers", 1, review_edits=True)  # the old text, unreviewed
-    assert (back.trust, back.status) == (TrustLevel.PROVISIONAL, SkillStatus.PENDING_REVIEW)
-
-
-def test_set_state_can_clear_the_evidence(storage: Any) -> None:
-    storage.create(spec())
-    storage.record_execution("add_numbers", RunRecord(success=True))
-    for i in range(3):
-        storage.record_evidence("add_numbers", verdict(i))
-    cleared = storage.set_state("add_numbers", trust=TrustLevel.UNTRUSTED, clear_evidence=True)
-    assert cleared is not None and cleared.stats.evidence == TrustEvidence()
-    assert storage.get("add_numbers").stats.evidence == TrustEvidence()
-    assert storage.get("add_numbers").stats.executions == 1

@@ -46,12 +46,16 @@ async def _intact(b: SkillManager) -> None:
 async def test_a_store_bound_to_tenant_a_never_reaches_b(two_tenants: Any) -> None:
     a, b, _ = two_tenants
     for attempt in (
-        a.get("payroll"), a.versions("payroll"), a.get_version("payroll", 1),
-        a.update("payroll", {"code": "return 'pwned'"}), a.rollback("payroll", 1),
-        a.call("payroll", {}), a.approve("payroll", reviewer="mallory"),
+        a.get("payroll"),
+        a.versions("payroll"),
+        a.get_version("payroll", 1),
+        a.update("payroll", {"code": "return 'pwned'"}),
+        a.rollback("payroll", 1),
+        a.call("payroll", {}),
+        a.approve("payroll", reviewer="mallory"),
         a.reject("payroll", reviewer="mallory", reason="x"),
         a.demote("payroll", reviewer="mallory"),
-    ):  # fmt: skip
+    ):
         with pytest.raises(SkillNotFound):
             await attempt
     assert await a.search("salaries payroll employee") == []
@@ -73,12 +77,19 @@ async def test_tenant_a_identity_is_refused_by_b_manager(two_tenants: Any) -> No
     mallory = ExecutionContext(tenant=a.tenant, user="mallory", scopes={"admin"})
     with use_context(mallory):
         for attempt in (
-            b.get("payroll"), b.list(), b.search("payroll"), b.versions("payroll"),
-            b.update("payroll", {"code": "return 'pwned'"}), b.call("payroll", {}),
-            b.execute("return await skills.payroll()"), b.pending_reviews(),
-            b.approve("payroll", reviewer="mallory"), b.demote("payroll", reviewer="m"),
-            b.reject("payroll", reviewer="mallory", reason="x"), b.delete("payroll"),
-        ):  # fmt: skip
+            b.get("payroll"),
+            b.list(),
+            b.search("payroll"),
+            b.versions("payroll"),
+            b.update("payroll", {"code": "return 'pwned'"}),
+            b.call("payroll", {}),
+            b.execute("return await skills.payroll()"),
+            b.pending_reviews(),
+            b.approve("payroll", reviewer="mallory"),
+            b.demote("payroll", reviewer="m"),
+            b.reject("payroll", reviewer="mallory", reason="x"),
+            b.delete("payroll"),
+        ):
             with pytest.raises(TenantMismatch):
                 await attempt
     refused = [r for r in audit.read(limit=100) if r.outcome == "refused"]

@@ -135,8 +135,9 @@ async def test_a_token_expiring_mid_run_stops_the_next_call(driver: Any) -> None
         """Move the signer's clock."""
         clock.now += seconds
 
-    cm = create_code_mode([charge, advance], driver=driver,
-                          signer=TokenSigner(KEY, ttl_s=60, clock=clock))  # fmt: skip
+    cm = create_code_mode(
+        [charge, advance], driver=driver, signer=TokenSigner(KEY, ttl_s=60, clock=clock)
+    )
     code = (
         "first = await tools.charge(amount=1)\n"
         "await tools.advance(seconds=61)\n"

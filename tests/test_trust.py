@@ -15,6 +15,7 @@ from codemode_skills.records import (
     apply_evidence,
     apply_run,
 )
+from codemode_skills.skills import Caller
 from codemode_skills.trust import (
     AlwaysTrustedStrategy,
     CustomTrustStrategy,
@@ -22,6 +23,7 @@ from codemode_skills.trust import (
     RelaxedTrustStrategy,
     Threshold,
     TrustLevel,
+    TrustPolicy,
     TrustStrategy,
 )
 
@@ -216,3 +218,22 @@ def test_distinct_keys_are_capped() -> None:
 def test_author_runs_are_off_by_default() -> None:
     assert DefaultTrustStrategy().count_author is False
     assert CustomTrustStrategy(count_author=True).count_author is True
+
+
+@pytest.mark.parametrize(
+    ("policy", "unattended", "allow_untrusted", "least", "approval"),
+    [
+        (TrustPolicy(), False, False, U, False),
+        (TrustPolicy(), True, False, P, False),
+        (TrustPolicy(require_review=True), False, False, U, False),
+        (TrustPolicy(require_review=True), True, False, T, True),
+        (TrustPolicy(require_review=True), True, True, U, False),
+        (TrustPolicy(min_trust=P), False, False, P, False),
+    ],
+)
+def test_least_trust_is_the_one_rule_of_the_gate(
+    policy: TrustPolicy, unattended: bool, allow_untrusted: bool, least: TrustLevel, approval: bool
+) -> None:
+    caller = Caller(unattended=unattended, allow_untrusted=allow_untrusted)
+    assert policy.least_trust(caller) is least
+    assert policy.needs_approval(caller) is approval

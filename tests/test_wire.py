@@ -4,37 +4,75 @@ from __future__ import annotations
 
 import pytest
 
-from codemode_skills.sandbox import wire
+from codemode_skills.sandbox.jail import wire
 
 
 def test_run_request_round_trip() -> None:
     code = "print('héllo \\n wörld')\nreturn {'a': [1, 2]}\n"
     data = wire.run_message(
-        code, tools=["add", "get_weather"], skills=[], limits=(10, 20, 30), memory_mb=128,
-        cpu_s=7, restricted=True, globals_={"input": {"x": "ü"}},
-    )  # fmt: skip
+        code,
+        tools=["add", "get_weather"],
+        skills=[],
+        limits=(10, 20, 30),
+        memory_mb=128,
+        cpu_s=7,
+        restricted=True,
+        globals_={"input": {"x": "ü"}},
+    )
     # byte by byte, the request is incomplete until its last byte
     for cut in (0, 5, data.index(b"\n"), len(data) - 1):
         assert wire.parse_run(data[:cut]) is None
     request, rest = wire.parse_run(data + b"tail")  # type: ignore[misc]
     assert rest == b"tail"
     assert request == {
-        "code": code, "memory_mb": 128, "cpu_s": 7, "limits": (10, 20, 30), "restricted": True,
-        "tools": ["add", "get_weather"], "skills": [],
-        "globals": {"input": {"x": "ü"}}, "token": None,
-    }  # fmt: skip
-    signed = wire.run_message("return 1", tools=[], skills=[], limits=(1, 1, 1), memory_mb=1,
-                              cpu_s=1, restricted=True, globals_=None, token="aB-_.c9")  # fmt: skip
+        "code": code,
+        "memory_mb": 128,
+        "cpu_s": 7,
+        "limits": (10, 20, 30),
+        "restricted": True,
+        "tools": ["add", "get_weather"],
+        "skills": [],
+        "globals": {"input": {"x": "ü"}},
+        "token": None,
+    }
+    signed = wire.run_message(
+        "return 1",
+        tools=[],
+        skills=[],
+        limits=(1, 1, 1),
+        memory_mb=1,
+        cpu_s=1,
+        restricted=True,
+        globals_=None,
+        token="aB-_.c9",
+    )
     assert wire.parse_run(signed)[0]["token"] == "aB-_.c9"  # type: ignore[index]
 
 
 def test_run_request_refuses_names_that_would_break_the_framing() -> None:
     with pytest.raises(ValueError):
-        wire.run_message("return 1", tools=["a b"], skills=[], limits=(1, 1, 1), memory_mb=1,
-                         cpu_s=1, restricted=True, globals_=None)  # fmt: skip
+        wire.run_message(
+            "return 1",
+            tools=["a b"],
+            skills=[],
+            limits=(1, 1, 1),
+            memory_mb=1,
+            cpu_s=1,
+            restricted=True,
+            globals_=None,
+        )
     with pytest.raises(ValueError):
-        wire.run_message("return 1", tools=[], skills=[], limits=(1, 1, 1), memory_mb=1,
-                         cpu_s=1, restricted=True, globals_=None, token="a b")  # fmt: skip
+        wire.run_message(
+            "return 1",
+            tools=[],
+            skills=[],
+            limits=(1, 1, 1),
+            memory_mb=1,
+            cpu_s=1,
+            restricted=True,
+            globals_=None,
+            token="a b",
+        )
 
 
 def test_call_line_carries_the_token_only_when_there_is_one() -> None:
@@ -44,10 +82,19 @@ def test_call_line_carries_the_token_only_when_there_is_one() -> None:
     assert signed["token"] == "x.y.z" and signed["id"] == 3
 
 
-@pytest.mark.parametrize("line", [
-    b"", b"[]", b'{"no_op": 1}', b'{"op": 1}', b'{"op": "log", "text": NaN}',
-    b'{"op": "log"} trailing', b"\xff\xfe", b'{"op": "log", "text": Infinity}',
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"",
+        b"[]",
+        b'{"no_op": 1}',
+        b'{"op": 1}',
+        b'{"op": "log", "text": NaN}',
+        b'{"op": "log"} trailing',
+        b"\xff\xfe",
+        b'{"op": "log", "text": Infinity}',
+    ],
+)
 def test_decode_is_strict(line: bytes) -> None:
     with pytest.raises(wire.WireError):
         wire.decode(line)

@@ -1,8 +1,8 @@
 """The administrator's review of promoted skills: a service shared by the CLI and the web page.
 
-``ReviewService`` needs only the core library. The web page (``create_admin_app``,
-``AdminToken``) needs the ``admin`` extra (Starlette, Jinja2, uvicorn), so it is imported
-on first use: ``from codemode_skills.admin import create_admin_app`` works when installed,
+``ReviewService`` and the admin tokens need only the core library. The web page
+(``create_admin_app``) needs the ``admin`` extra (Starlette, Jinja2, uvicorn), so it is
+imported on first use: ``from codemode_skills.admin import create_admin_app`` works when installed,
 and the CLI's ``list``/``approve`` work without it.
 """
 
@@ -10,22 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .review import (
-    ReviewConflict,
-    ReviewError,
+from ..errors import ReviewConflict, ReviewError, ReviewInputError, ReviewNotFound
+from .review import ReviewService
+from .tokens import AdminToken, load_tokens, parse_token
+from .views import (
+    QueueRow,
     ReviewEvent,
-    ReviewInputError,
-    ReviewNotFound,
     ReviewQueue,
-    ReviewService,
     RunError,
     SkillDetail,
-    SkillRow,
     VersionDiff,
     diff_versions,
 )
 
-_WEB = ("AdminToken", "create_admin_app", "load_tokens", "parse_token")
+_WEB = ("create_admin_app",)
 
 
 def __getattr__(name: str) -> Any:
@@ -38,6 +36,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AdminToken",
+    "QueueRow",
     "ReviewConflict",
     "ReviewError",
     "ReviewEvent",
@@ -47,7 +46,6 @@ __all__ = [
     "ReviewService",
     "RunError",
     "SkillDetail",
-    "SkillRow",
     "VersionDiff",
     "create_admin_app",
     "diff_versions",

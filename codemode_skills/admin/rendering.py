@@ -21,7 +21,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
-from ..skills.display import describe, escape_char, has_hidden, hidden_warning, is_hidden, visible
+from ..records.display import describe, escape_char, has_hidden, hidden_warning, is_hidden, visible
 
 
 def diff_lines(text: str) -> list[tuple[str, str]]:

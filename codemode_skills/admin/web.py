@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
@@ -33,12 +33,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import InvalidSkillName
+from ..errors import InvalidSkillName, ReviewConflict, ReviewInputError, ReviewNotFound
+from ..records.display import visible
 from ..security.context import validate_tenant
-from ..skills.display import visible
 from ..trust import TrustLevel
 from .rendering import diff_lines, environment
-from .review import ReviewConflict, ReviewInputError, ReviewNotFound, ReviewService
+from .review import ReviewService
+from .tokens import AdminToken
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "cms_admin"
@@ -46,63 +47,15 @@ FLASH_COOKIE = "cms_flash"
 MIN_TOKEN_CHARS = 16
 _DONE = {"approve": "approved", "reject": "rejected", "demote": "demoted"}
 _HEADERS = [
-    (b"content-security-policy", b"default-src 'none'; style-src 'self'; img-src 'self'; "
-     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self'; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),  # "no-referrer" would send Origin: null
     (b"cache-control", b"no-store"),
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class AdminToken:
-    """The holder of an admin token: ``name`` is recorded as the reviewer of every
-    decision; ``tenants`` is a set of tenant ids, or ``"*"`` for every tenant."""
-
-    name: str
-    tenants: frozenset[str] | set[str] | Literal["*"] = frozenset()
-
-    def __post_init__(self) -> None:
-        if not self.name.strip():
-            raise ValueError("an admin token needs a reviewer name")
-        if self.tenants != "*":
-            object.__setattr__(self, "tenants", frozenset(validate_tenant(t) for t in self.tenants))
-
-    def allows(self, tenant: str) -> bool:
-        return self.tenants == "*" or tenant in self.tenants
-
-    @classmethod
-    def of(cls, value: AdminToken | Mapping[str, Any]) -> AdminToken:
-        """An ``AdminToken`` or a dict ``{"name": "alice", "tenants": ["acme"] | "*"}``."""
-        if isinstance(value, AdminToken):
-            return value
-        tenants = value.get("tenants", ())
-        return cls(name=str(value["name"]), tenants="*" if tenants == "*" else frozenset(tenants))
-
-
-def parse_token(spec: str) -> tuple[str, AdminToken]:
-    """``TOKEN:NAME:TENANTS`` (tenants comma-separated, or ``*``) -> (token, AdminToken)."""
-    parts = spec.strip().rsplit(":", 2)
-    if len(parts) != 3 or not all(p.strip() for p in parts):
-        raise ValueError("a token is TOKEN:NAME:TENANTS, e.g. s3cret...:alice:acme,globex or :*")
-    token, name, tenants = (p.strip() for p in parts)
-    if tenants == "*":
-        return token, AdminToken(name=name, tenants="*")
-    return token, AdminToken(name=name, tenants=frozenset(t.strip() for t in tenants.split(",")))
-
-
-def load_tokens(path: str | Path) -> dict[str, AdminToken]:
-    """A token file: one ``TOKEN:NAME:TENANTS`` per line; blank lines and ``#`` comments
-    are skipped. Keep it readable by the server's user only (tokens are passwords)."""
-    tokens: dict[str, AdminToken] = {}
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            try:
-                token, admin = parse_token(line)
-            except (ValueError, InvalidSkillName) as exc:
-                raise ValueError(f"{path}, line {number}: {exc}") from None
-            tokens[token] = admin
-    return tokens
+]
 
 
 class _SecurityHeaders:
@@ -123,8 +76,9 @@ class _SecurityHeaders:
 class _Auth:
     """Token lookup, sessions, CSRF tokens and signed flash messages (one random key)."""
 
-    def __init__(self, tokens: Mapping[str, AdminToken | Mapping[str, Any]], key: bytes,
-                 session_s: int) -> None:  # fmt: skip
+    def __init__(
+        self, tokens: Mapping[str, AdminToken | Mapping[str, Any]], key: bytes, session_s: int
+    ) -> None:
         self.tokens = [(t.encode(), AdminToken.of(a)) for t, a in tokens.items()]
         if not self.tokens:
             raise ValueError("the admin page needs at least one admin token")
@@ -217,9 +171,11 @@ def create_admin_app(
             flash = auth.unpack_flash(request.cookies[FLASH_COOKIE])
         who: _Who | None = ctx.pop("who", None)
         html = env.get_template(template).render(
-            flash=flash, admin=who.admin if who else None,
-            csrf=auth.csrf(who.session) if who and who.session else "", **ctx,
-        )  # fmt: skip
+            flash=flash,
+            admin=who.admin if who else None,
+            csrf=auth.csrf(who.session) if who and who.session else "",
+            **ctx,
+        )
         response = HTMLResponse(visible(html), status_code=code)  # a last scrub
         if FLASH_COOKIE in request.cookies:
             response.delete_cookie(FLASH_COOKIE, path="/")
@@ -231,9 +187,15 @@ def create_admin_app(
     def redirect(url: str, flash: tuple[str, str] | None = None) -> Response:
         response = RedirectResponse(url, status_code=303)
         if flash is not None:
-            response.set_cookie(FLASH_COOKIE, auth.pack_flash(*flash), max_age=60, path="/",
-                                httponly=True, samesite="strict",
-                                secure=secure_cookies)  # fmt: skip
+            response.set_cookie(
+                FLASH_COOKIE,
+                auth.pack_flash(*flash),
+                max_age=60,
+                path="/",
+                httponly=True,
+                samesite="strict",
+                secure=secure_cookies,
+            )
         return response
 
     def identify(request: Request) -> _Who | Response:
@@ -286,9 +248,15 @@ def create_admin_app(
         if found is None:
             return page(request, "login.html", 401, next=target, failed=True)
         response = redirect(target)
-        response.set_cookie(SESSION_COOKIE, auth.new_session(found[0]), path="/",
-                            max_age=auth.session_s, httponly=True, samesite="strict",
-                            secure=secure_cookies)  # fmt: skip
+        response.set_cookie(
+            SESSION_COOKIE,
+            auth.new_session(found[0]),
+            path="/",
+            max_age=auth.session_s,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies,
+        )
         return response
 
     async def logout(request: Request) -> Response:
@@ -336,8 +304,15 @@ def create_admin_app(
         except ReviewInputError as exc:
             return error(request, 400, str(exc), who)
         lower = [t for t in TrustLevel if t < detail.skill.trust]
-        return page(request, "skill.html", who=who, d=detail, s=detail.skill, lower=lower,
-                    diff=diff_lines(detail.diff.text))  # fmt: skip
+        return page(
+            request,
+            "skill.html",
+            who=who,
+            d=detail,
+            s=detail.skill,
+            lower=lower,
+            diff=diff_lines(detail.diff.text),
+        )
 
     async def decide(request: Request) -> Response:
         tenant, name = request.path_params["tenant"], request.path_params["name"]

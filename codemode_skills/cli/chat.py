@@ -17,9 +17,9 @@ from ..agent import Agent
 from ..codemode import create_code_mode
 from ..events import Event
 from ..models.base import Message, Model, ModelError
-from ..skills.display import say
+from ..records.display import say
+from ..session import code_mode_with_skills
 from ..storage import open_storage
-from ..with_skills import code_mode_with_skills
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,8 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip embedding-based skill selection (all skills stay callable)",
     )
-    parser.add_argument("--demo-tools", action="store_true",
-                        help="give the model the demo's weather tools")  # fmt: skip
+    parser.add_argument(
+        "--demo-tools", action="store_true", help="give the model the demo's weather tools"
+    )
     parser.add_argument("--max-iterations", type=int, default=10)
 
 
@@ -80,7 +81,7 @@ async def converse(args: argparse.Namespace, turns: Iterable[str]) -> int:
         return 2
     tools: list[Any] = []
     if args.demo_tools:
-        from .demo import get_weather, list_cities
+        from .weather import get_weather, list_cities
 
         tools = [get_weather, list_cities]
     storage = open_storage(args.store, tenant=args.tenant)
@@ -95,14 +96,22 @@ async def converse(args: argparse.Namespace, turns: Iterable[str]) -> int:
         for text in turns:
             history.append(Message(role="user", content=text))
             session = await code_mode_with_skills(
-                code_mode=cm, messages=history, storage=storage, selector=selector,
-                embedder=None if selector is None else "default",
-            )  # fmt: skip
+                code_mode=cm,
+                messages=history,
+                storage=storage,
+                selector=selector,
+                embedder=None,  # no selector: no selection (the selector embeds its own)
+            )
             if session.selected:
                 names = ", ".join(s.name for s in session.selected)
                 say(f"  (skills: {names})", err=True)
-            agent = Agent(model, session.registry, system_prompt=session.system_prompt,
-                          max_iterations=args.max_iterations, events=cm.events)  # fmt: skip
+            agent = Agent(
+                model,
+                session.registry,
+                system_prompt=session.system_prompt,
+                max_iterations=args.max_iterations,
+                events=cm.events,
+            )
             try:
                 result = await agent.run(history)
             except ModelError as exc:

@@ -10,7 +10,7 @@ import sys
 
 from ..codemode import create_code_mode
 from ..sandbox.inprocess import InProcessDriver
-from ..sandbox.subprocess_driver import SubprocessDriver
+from ..sandbox.process.driver import SubprocessDriver
 
 
 async def _isolation(strict: bool) -> int:
@@ -37,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="run the offline demo in the real sandbox")
     demo.add_argument("--store", help="storage URL for the skills (default: a temporary SQLite)")
     demo.add_argument("--tenant", default="demo")
-    demo.add_argument("--local-model", metavar="PATH",
-                      help="let a local GGUF model (extra 'local') play the assistant")
+    demo.add_argument(
+        "--local-model",
+        metavar="PATH",
+        help="let a local GGUF model (extra 'local') play the assistant",
+    )
     iso = sub.add_parser("isolation", help="print which isolation layers are active")
     iso.add_argument("--strict", action="store_true", help="fail unless every layer is active")
     run = sub.add_parser("exec", help="run a program file (or - for stdin) in the sandbox")

@@ -21,28 +21,30 @@ import os
 import stat
 from typing import Any
 
-from ..admin.review import (
-    ReviewConflict,
-    ReviewInputError,
-    ReviewNotFound,
-    ReviewService,
-    SkillRow,
-)
-from ..errors import CodeModeError
-from ..skills.display import hidden_characters, hidden_warning, say
+from ..admin.review import ReviewService
+from ..admin.tokens import load_tokens, parse_token
+from ..admin.views import QueueRow
+from ..errors import CodeModeError, ReviewConflict, ReviewInputError, ReviewNotFound
+from ..records.display import hidden_characters, hidden_warning, say
 from ..trust import TrustLevel
 
 OK, REFUSED, USAGE = 0, 1, 2
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("review", help="review promoted skills: list, show, diff, approve, "
-                       "reject, demote, or serve the review web page")  # fmt: skip
+    p = sub.add_parser(
+        "review",
+        help="review promoted skills: list, show, diff, approve, "
+        "reject, demote, or serve the review web page",
+    )
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument("--store", default="sqlite:///skills.db", help="storage URL")
-    store.add_argument("--audit", metavar="URL",
-                       help="audit log URL, or 'none' (default: a SQL store's own cms_audit "
-                            "table; no audit for other stores)")  # fmt: skip
+    store.add_argument(
+        "--audit",
+        metavar="URL",
+        help="audit log URL, or 'none' (default: a SQL store's own cms_audit "
+        "table; no audit for other stores)",
+    )
     one = argparse.ArgumentParser(add_help=False, parents=[store])
     one.add_argument("--tenant", default="default")
     named = argparse.ArgumentParser(add_help=False, parents=[one])
@@ -61,17 +63,28 @@ def add_parser(sub: Any) -> None:
     reject.add_argument("--reason", required=True, help="why (required)")
     demote = acts.add_parser("demote", parents=[decider], help="lower a skill's trust")
     demote.add_argument("--reason")
-    demote.add_argument("--to", choices=[t.value for t in TrustLevel],
-                        help="target level (default: one below the current)")  # fmt: skip
+    demote.add_argument(
+        "--to",
+        choices=[t.value for t in TrustLevel],
+        help="target level (default: one below the current)",
+    )
     serve = acts.add_parser("serve", parents=[store], help="run the review web page")
-    serve.add_argument("--token", action="append", default=[], metavar="TOKEN:NAME:TENANTS",
-                       help="an admin token; tenants comma-separated or '*' (repeatable; "
-                            "prefer --token-file: arguments show in the process list)")  # fmt: skip
+    serve.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="TOKEN:NAME:TENANTS",
+        help="an admin token; tenants comma-separated or '*' (repeatable; "
+        "prefer --token-file: arguments show in the process list)",
+    )
     serve.add_argument("--token-file", metavar="PATH", help="one TOKEN:NAME:TENANTS per line")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--secure-cookies", action="store_true",
-                       help="mark the session cookie Secure (serve behind HTTPS)")  # fmt: skip
+    serve.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark the session cookie Secure (serve behind HTTPS)",
+    )
 
 
 def audit_url(store: str, audit: str | None) -> str | None:
@@ -85,10 +98,12 @@ def audit_url(store: str, audit: str | None) -> str | None:
     return store if scheme.startswith(("sqlite", "postgresql")) else None
 
 
-def _row(r: SkillRow) -> str:
+def _row(r: QueueRow) -> str:
     rate = f"{r.success_rate:6.1%}" if r.runs else "     -"
-    return (f"  {r.name:32} v{r.version:<3} {r.trust.value:11} {r.status.value:14} "
-            f"{r.runs:5} runs {rate} {r.users:3} users  {r.description[:60]}")  # fmt: skip
+    return (
+        f"  {r.name:32} v{r.version:<3} {r.trust.value:11} {r.status.value:14} "
+        f"{r.runs:5} runs {rate} {r.users:3} users  {r.description[:60]}"
+    )
 
 
 def _when(value: Any) -> str:
@@ -186,8 +201,6 @@ async def _run(args: argparse.Namespace, audit: str | None) -> int:
 
 
 def _tokens(args: argparse.Namespace) -> dict[str, Any]:
-    from ..admin.web import load_tokens, parse_token
-
     tokens: dict[str, Any] = {}
     if args.token_file:
         mode = os.stat(args.token_file).st_mode

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import CodeModeError
 from ..records import CONTENT_FIELDS, SkillStatus
-from ..skills.display import say
+from ..records.display import say
 from ..storage import open_storage
 from ..trust import TrustLevel
 
@@ -34,8 +34,10 @@ def add_parser(sub: Any) -> None:
 
 def _line(skill: Any) -> str:
     s = skill.stats
-    return (f"{skill.name:32} v{skill.version:<3} {skill.trust.value:11} {skill.status.value:14} "
-            f"{s.executions:6} runs {s.success_rate:6.1%}  {skill.description[:60]}")  # fmt: skip
+    return (
+        f"{skill.name:32} v{skill.version:<3} {skill.trust.value:11} {skill.status.value:14} "
+        f"{s.executions:6} runs {s.success_rate:6.1%}  {skill.description[:60]}"
+    )
 
 
 async def _import(storage: Any, rows: list[dict[str, Any]]) -> int:
@@ -86,8 +88,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.action == "export":
             out = sys.stdout if args.file == "-" else open(args.file, "w", encoding="utf-8")
             for skill in storage.list():
-                out.write(json.dumps({"name": skill.name, **skill.content(),
-                                      "version": skill.version}) + "\n")  # fmt: skip
+                out.write(
+                    json.dumps({"name": skill.name, **skill.content(), "version": skill.version})
+                    + "\n"
+                )
             if out is not sys.stdout:
                 out.close()
         elif args.action == "import":
@@ -98,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
             storage.set_state(args.name, status=SkillStatus.DEPRECATED)
             say(f"{args.name} deprecated (still callable by name, hidden from selection)")
         elif args.action == "rollback":
-            skill = storage.rollback(args.name, args.version, author="cli",
-                                     trust=TrustLevel.UNTRUSTED)  # fmt: skip
+            skill = storage.rollback(
+                args.name, args.version, author="cli", trust=TrustLevel.UNTRUSTED
+            )
             say(f"{args.name}: v{skill.version} has the content of v{args.version}")
     except (CodeModeError, KeyError) as exc:
         say(f"error: {exc}", err=True)

@@ -15,30 +15,24 @@ from ..agent import Agent
 from ..events import Event
 from ..models.base import ModelResponse, ToolCall, Usage
 from ..models.scripted import ScriptedModel
-from ..skills.display import say
+from ..records.display import say
+from ..session import code_mode_with_skills
 from ..storage.base import SkillStorage
 from ..trust import RelaxedTrustStrategy
-from ..with_skills import code_mode_with_skills
-
-PROGRAM = """\
-import asyncio
-cities = await tools.list_cities()
-reports = await asyncio.gather(*(tools.get_weather(city=c) for c in cities))
-dry = [r for r in reports if r["conditions"] not in ("rain", "sleet")]
-best = max(dry, key=lambda r: r["temp_c"])
-print(f"checked {len(reports)} cities, {len(dry)} dry")
-return {"city": best["city"], "temp_c": best["temp_c"]}"""
+from .weather import PROGRAM
 
 SKILL = {
     "name": "warmest_dry_city",
     "description": "Find the warmest city without rain or sleet among the known cities",
     "code": PROGRAM,
     "input_schema": {"type": "object", "properties": {}},
-    "output_schema": {"type": "object", "properties": {"city": {"type": "string"},
-                                                       "temp_c": {"type": "number"}}},
+    "output_schema": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "temp_c": {"type": "number"}},
+    },
     "tags": ["weather", "travel"],
     "test_input": {},
-}  # fmt: skip
+}
 
 REQUESTS = [
     "Where is it warmest without rain right now?",
@@ -93,30 +87,44 @@ async def run_skills_demo(
     strategy = RelaxedTrustStrategy()  # provisional after 3 good runs
     for i, request in enumerate(REQUESTS):
         session = await code_mode_with_skills(
-            tools, messages=request, storage=storage, driver=driver, selector=selector,
+            tools,
+            messages=request,
+            storage=storage,
+            driver=driver,
+            selector=selector,
             trust_strategy=strategy,
-        )  # fmt: skip
+        )
         picked = [s.name for s in session.selected]
         say(f"\n[{i + 1}] user: {request}")
         say(f"   selected skills: {', '.join(picked) if picked else '(none yet)'}")
         if "warmest_dry_city" in picked:
             script = [_call("warmest_dry_city"), _say("Cairo is the warmest dry city (27 °C).")]
         else:
-            script = [_call("execute_python", code=PROGRAM), _call("register_skill", **SKILL),
-                      _say("Cairo, at 27 °C. I saved this as a skill for next time.")]  # fmt: skip
-        agent = Agent(real or ScriptedModel(script), session.registry,
-                      system_prompt=session.system_prompt,
-                      events=session.code_mode.events)  # fmt: skip
+            script = [
+                _call("execute_python", code=PROGRAM),
+                _call("register_skill", **SKILL),
+                _say("Cairo, at 27 °C. I saved this as a skill for next time."),
+            ]
+        agent = Agent(
+            real or ScriptedModel(script),
+            session.registry,
+            system_prompt=session.system_prompt,
+            events=session.code_mode.events,
+        )
         async for event in agent.stream(request):
             _show(event)
         await session.close()
     if real is not None:
         for skill in storage.list():
-            print(f"\nstore: {skill.name} v{skill.version}, {skill.stats.executions} runs, "
-                  f"trust {skill.trust.value}")  # fmt: skip
+            print(
+                f"\nstore: {skill.name} v{skill.version}, {skill.stats.executions} runs, "
+                f"trust {skill.trust.value}"
+            )
         return 0
     skill = storage.get("warmest_dry_city")
     s = skill.stats
-    print(f"\nstore: {skill.name} v{skill.version}, {s.executions} runs, "
-          f"{s.success_rate:.0%} success, trust {skill.trust.value}")  # fmt: skip
+    print(
+        f"\nstore: {skill.name} v{skill.version}, {s.executions} runs, "
+        f"{s.success_rate:.0%} success, trust {skill.trust.value}"
+    )
     return 0 if skill.trust.value == "provisional" and s.executions == 3 else 1

@@ -29,8 +29,10 @@ def _wire(messages: list[Message]) -> list[dict[str, Any]]:
         else:
             role = m.role
             blocks = [{"type": "text", "text": m.content}] if m.content else []
-            blocks += [{"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
-                       for c in m.tool_calls]  # fmt: skip
+            blocks += [
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments}
+                for c in m.tool_calls
+            ]
         if out and out[-1]["role"] == role:
             out[-1]["content"] += blocks
         else:
@@ -58,8 +60,9 @@ class AnthropicModel:
             key = api_key or os.environ.get("ANTHROPIC_API_KEY")
             if key is None:
                 raise ModelError("no Anthropic API key: set ANTHROPIC_API_KEY or pass api_key")
-            client = AsyncAnthropic(api_key=key, base_url=base_url, max_retries=max_retries,
-                                    timeout=timeout_s)  # fmt: skip
+            client = AsyncAnthropic(
+                api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout_s
+            )
         self._client = client
 
     async def complete(
@@ -80,11 +83,18 @@ class AnthropicModel:
         }
         if system:
             kwargs["system"] = system
-        specs = [{"name": t.name, "description": t.description,
-                  "input_schema": t.parameters_schema()} for t in (tools or [])]  # fmt: skip
+        specs = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters_schema()}
+            for t in (tools or [])
+        ]
         if response_schema is not None:
-            specs.append({"name": _RESPOND, "description": "Give the answer.",
-                          "input_schema": response_schema})  # fmt: skip
+            specs.append(
+                {
+                    "name": _RESPOND,
+                    "description": "Give the answer.",
+                    "input_schema": response_schema,
+                }
+            )
             kwargs["tool_choice"] = {"type": "tool", "name": _RESPOND}
         if specs:
             kwargs["tools"] = specs
@@ -100,7 +110,10 @@ class AnthropicModel:
                 else:
                     calls.append(ToolCall(id=block.id, name=block.name, arguments=block.input))
         return ModelResponse(
-            text="".join(text), tool_calls=calls, stop_reason=response.stop_reason,
-            usage=Usage(input_tokens=response.usage.input_tokens,
-                        output_tokens=response.usage.output_tokens),
-        )  # fmt: skip
+            text="".join(text),
+            tool_calls=calls,
+            stop_reason=response.stop_reason,
+            usage=Usage(
+                input_tokens=response.usage.input_tokens, output_tokens=response.usage.output_tokens
+            ),
+        )

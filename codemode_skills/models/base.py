@@ -12,6 +12,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from ..errors import ModelError
+
 
 class ToolCall(BaseModel):
     id: str
@@ -37,10 +39,6 @@ class ModelResponse(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     stop_reason: str | None = None
-
-
-class ModelError(Exception):
-    """A model call failed for good (after retries), or its key was refused."""
 
 
 @contextlib.contextmanager

@@ -32,17 +32,21 @@ def _reply_schema(tools: list[Any]) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
         {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
     ] + [
-        {"type": "object", "properties": {"tool": {"const": t.name},
-                                          "arguments": t.parameters_schema()},
-         "required": ["tool", "arguments"]}
+        {
+            "type": "object",
+            "properties": {"tool": {"const": t.name}, "arguments": t.parameters_schema()},
+            "required": ["tool", "arguments"],
+        }
         for t in tools
-    ]  # fmt: skip
+    ]
     return {"anyOf": options}
 
 
 def _tool_list(tools: list[Any]) -> str:
-    lines = ["Tools (reply {\"tool\": name, \"arguments\": {...}} to call one, "
-             "or {\"answer\": text} when done):"]  # fmt: skip
+    lines = [
+        'Tools (reply {"tool": name, "arguments": {...}} to call one, '
+        'or {"answer": text} when done):'
+    ]
     for t in tools:
         lines.append(f"- {t.name}: {t.description} Arguments: {json.dumps(t.parameters_schema())}")
     return "\n".join(lines)
@@ -70,9 +74,13 @@ class LlamaCppModel:
         self.max_tokens = max_tokens
         cores = _cores()
         self._llm = Llama(
-            model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads or cores,
-            n_threads_batch=n_threads_batch or cores, seed=seed, verbose=False,
-        )  # fmt: skip
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_threads=n_threads or cores,
+            n_threads_batch=n_threads_batch or cores,
+            seed=seed,
+            verbose=False,
+        )
         self._lock = threading.Lock()  # one generation at a time per loaded model
 
     def _wire(self, messages: list[Message], system: str) -> list[dict[str, str]]:
@@ -96,10 +104,14 @@ class LlamaCppModel:
                 out.append({"role": m.role, "content": m.content})
         return out
 
-    def _generate(self, wire: list[dict[str, str]], schema: dict[str, Any] | None,
-                  max_tokens: int) -> dict[str, Any]:  # fmt: skip
-        kwargs: dict[str, Any] = {"messages": wire, "temperature": self.temperature,
-                                  "max_tokens": max_tokens}  # fmt: skip
+    def _generate(
+        self, wire: list[dict[str, str]], schema: dict[str, Any] | None, max_tokens: int
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "messages": wire,
+            "temperature": self.temperature,
+            "max_tokens": max_tokens,
+        }
         if schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         with self._lock:
@@ -119,23 +131,30 @@ class LlamaCppModel:
         if tools and response_schema is None:
             fixed = (fixed + "\n\n" + _tool_list(tools)).strip()
             schema = _reply_schema(tools)
-        out = await asyncio.to_thread(self._generate, self._wire(messages, fixed), schema,
-                                      max_tokens or self.max_tokens)  # fmt: skip
+        out = await asyncio.to_thread(
+            self._generate, self._wire(messages, fixed), schema, max_tokens or self.max_tokens
+        )
         text = out["choices"][0]["message"].get("content") or ""
         usage = out.get("usage") or {}
         result = ModelResponse(
-            text=text, stop_reason=out["choices"][0].get("finish_reason"),
-            usage=Usage(input_tokens=usage.get("prompt_tokens", 0),
-                        output_tokens=usage.get("completion_tokens", 0)),
-        )  # fmt: skip
+            text=text,
+            stop_reason=out["choices"][0].get("finish_reason"),
+            usage=Usage(
+                input_tokens=usage.get("prompt_tokens", 0),
+                output_tokens=usage.get("completion_tokens", 0),
+            ),
+        )
         if tools and response_schema is None:
             try:
                 reply = json.loads(text)
             except ValueError:
                 return result
             if isinstance(reply, dict) and "tool" in reply:
-                call = ToolCall(id=uuid.uuid4().hex[:12], name=str(reply["tool"]),
-                                arguments=reply.get("arguments") or {})  # fmt: skip
+                call = ToolCall(
+                    id=uuid.uuid4().hex[:12],
+                    name=str(reply["tool"]),
+                    arguments=reply.get("arguments") or {},
+                )
                 return result.model_copy(update={"text": "", "tool_calls": [call]})
             if isinstance(reply, dict) and "answer" in reply:
                 return result.model_copy(update={"text": str(reply["answer"])})

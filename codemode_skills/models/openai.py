@@ -16,8 +16,14 @@ from .base import Message, ModelError, ModelResponse, ToolCall, Usage, sdk_error
 
 
 def _tool_spec(tool: Any) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": tool.name, "description": tool.description,
-                                             "parameters": tool.parameters_schema()}}  # fmt: skip
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.parameters_schema(),
+        },
+    }
 
 
 def _wire(message: Message) -> dict[str, Any]:
@@ -26,10 +32,13 @@ def _wire(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content or None}
     if message.tool_calls:
         out["tool_calls"] = [
-            {"id": c.id, "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+            }
             for c in message.tool_calls
-        ]  # fmt: skip
+        ]
     return out
 
 
@@ -61,8 +70,9 @@ class OpenAIModel:
             key = api_key or os.environ.get("OPENAI_API_KEY") or ("local" if base_url else None)
             if key is None:
                 raise ModelError("no OpenAI API key: set OPENAI_API_KEY or pass api_key/base_url")
-            client = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=max_retries,
-                                 timeout=timeout_s)  # fmt: skip
+            client = AsyncOpenAI(
+                api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout_s
+            )
         self._client = client
 
     async def complete(
@@ -102,7 +112,9 @@ class OpenAIModel:
         return ModelResponse(
             text=choice.message.content or "",
             tool_calls=calls,
-            usage=Usage(input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                        output_tokens=getattr(usage, "completion_tokens", 0) or 0),
+            usage=Usage(
+                input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                output_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            ),
             stop_reason=choice.finish_reason,
-        )  # fmt: skip
+        )

@@ -1,17 +1,21 @@
-"""Sandbox drivers: where and how a model's program runs."""
+"""Sandbox drivers: where and how a model's program runs.
 
-from .bridge import Bridge, BridgeError
+``driver`` (the protocol and the request), ``result`` (what a run gives back), ``bridge``
+(the host end of tool calls) and ``programs`` (the compile cache) are shared by every
+driver. ``process/`` is the default driver's host side, ``jail/`` what runs inside its
+sandbox process; ``inprocess`` runs the same policy in the host, for trusted code only.
+"""
+
+from .bridge import Bridge
 from .driver import Driver, ExecutionRequest
 from .inprocess import InProcessDriver
+from .jail.runtime import RunLimits
+from .process.driver import SubprocessDriver
 from .programs import ProgramCache
-from .result import ERROR_TYPES, ExecutionError, ExecutionResult
-from .runtime import RunLimits
-from .subprocess_driver import SubprocessDriver
+from .result import ExecutionError, ExecutionResult
 
 __all__ = [
-    "ERROR_TYPES",
     "Bridge",
-    "BridgeError",
     "Driver",
     "ExecutionError",
     "ExecutionRequest",

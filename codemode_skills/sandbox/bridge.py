@@ -14,28 +14,39 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import PermissionDenied, ScopeDenied, TokenError, ToolError, ToolValidationError
-from ..events import CONSOLE, TOOL_CALL, TOOL_ERROR, TOOL_RESULT, EventHub
-from ..security.audit import TOOL_CALL as AUDIT_TOOL_CALL
-from ..security.audit import Auditor
+from ..events import EventHub, EventType
+from ..security.audit import AuditAction, Auditor
+from ..security.callscope import enter_execution
 from ..security.context import call_context
-from ..tools.blocking import enter_execution
-from .runtime import scrub
+from .jail.runtime import scrub
+from .jail.wire import POSITIONAL
 
 if TYPE_CHECKING:
     from ..security.context import ExecutionContext
     from ..security.tokens import TokenSigner
 
 
-class Callable_(Protocol):
+class CallTarget(Protocol):
     """What the bridge can call: a ``Tool``, or a skill adapter with the same shape."""
 
     name: str
 
-    async def invoke(self, args: dict[str, Any]) -> Any: ...
+    async def invoke(self, args: dict[str, Any], *, positional: Sequence[Any] = ()) -> Any:
+        """Run the call; ``positional``: the program's positional arguments, which the
+        target binds to its parameters (only it knows their order)."""
+
+
+def _split(args: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """A call's keyword arguments and the positional ones the program packed under the
+    wire's key (events and audit records keep the call as the program made it)."""
+    if POSITIONAL not in args:
+        return args, ()
+    keywords = dict(args)
+    return keywords, keywords.pop(POSITIONAL)
 
 
 class BridgeError(Exception):
@@ -50,8 +61,8 @@ class Bridge:
 
     def __init__(
         self,
-        tools: Mapping[str, Callable_],
-        skills: Mapping[str, Callable_] | None = None,
+        tools: Mapping[str, CallTarget],
+        skills: Mapping[str, CallTarget] | None = None,
         events: EventHub | None = None,
         execution_id: str = "",
         *,
@@ -61,7 +72,7 @@ class Bridge:
     ) -> None:
         # ``skills`` may be a live mapping (``SkillManager``'s): it is consulted per call,
         # so a skill registered during the run resolves.
-        self._targets: dict[str, Mapping[str, Callable_]] = {
+        self._targets: dict[str, Mapping[str, CallTarget]] = {
             "tools": dict(tools),
             "skills": skills if skills is not None else {},
         }
@@ -93,7 +104,7 @@ class Bridge:
         return list(self._targets["skills"])
 
     def console(self, text: str) -> None:
-        self.events.emit(CONSOLE, execution_id=self.execution_id, text=text)
+        self.events.emit(EventType.CONSOLE, execution_id=self.execution_id, text=text)
 
     def dispatch_context(self) -> contextvars.Context:
         """A fresh copy of this execution's call context: drivers run each call in one
@@ -116,8 +127,9 @@ class Bridge:
         started = self._started(kind, name, args)
         if self._checks:
             self._check(kind, name, target, token, started, args)
+        args, positional = _split(args)
         try:
-            value = target.invoke_inline(args)  # type: ignore[attr-defined]
+            value = target.invoke_inline(args, positional=positional)  # type: ignore[attr-defined]
         except Exception as exc:
             raise self._failed(kind, name, exc, started, args) from None
         return self._finished(kind, name, value, started, args)
@@ -133,23 +145,32 @@ class Bridge:
         started = self._started(kind, name, args)
         if self._checks:
             self._check(kind, name, target, token, started, args)
+        args, positional = _split(args)
         try:
-            value = await target.invoke(args)
+            value = await target.invoke(args, positional=positional)
         except Exception as exc:
             raise self._failed(kind, name, exc, started, args) from None
         return self._finished(kind, name, value, started, args)
 
-    def _check(self, kind: str, name: str, target: Callable_, token: str | None,
-               started: float, args: dict[str, Any]) -> None:  # fmt: skip
+    def _check(
+        self,
+        kind: str,
+        name: str,
+        target: CallTarget,
+        token: str | None,
+        started: float,
+        args: dict[str, Any],
+    ) -> None:
         try:
             self._authorize(kind, target, token)
         except PermissionDenied as exc:
             if self.auditor and kind != "tools":  # (tools are audited by _failed)
-                self._audit(name, "refused", started, args, kind=kind,
-                            error=f"PermissionDenied: {exc}")  # fmt: skip
+                self._audit(
+                    name, "refused", started, args, kind=kind, error=f"PermissionDenied: {exc}"
+                )
             raise self._failed(kind, name, exc, started, args) from None
 
-    def _authorize(self, kind: str, target: Callable_, token: str | None) -> None:
+    def _authorize(self, kind: str, target: CallTarget, token: str | None) -> None:
         """Raise ``PermissionDenied`` unless the call's token and scopes allow it."""
         context = self.context
         if self.signer is not None and context is not None:
@@ -175,7 +196,7 @@ class Bridge:
         # Skill calls report themselves (code_mode:skill_*), on every path they run by.
         if self.events.active and kind == "tools":
             self.events.emit(
-                TOOL_CALL, execution_id=self.execution_id, kind=kind, name=name, args=args
+                EventType.TOOL_CALL, execution_id=self.execution_id, kind=kind, name=name, args=args
             )
         return time.perf_counter()
 
@@ -186,7 +207,7 @@ class Bridge:
             self._audit(name, "ok", started, args)
         if self.events.active and kind == "tools":
             self.events.emit(
-                TOOL_RESULT,
+                EventType.TOOL_RESULT,
                 execution_id=self.execution_id,
                 kind=kind,
                 name=name,
@@ -212,22 +233,27 @@ class Bridge:
             self._audit(name, outcome, started, args, error=f"{type_}: {message}"[:500])
         return BridgeError(type_, scrub(message))
 
-    def _audit(self, name: str, outcome: Any, started: float, args: dict[str, Any],
-               **detail: Any) -> None:  # fmt: skip
+    def _audit(
+        self, name: str, outcome: Any, started: float, args: dict[str, Any], **detail: Any
+    ) -> None:
         target = self._targets["tools"].get(name) if detail.get("kind") is None else None
         redaction = getattr(target, "redaction", None)
         self.auditor.record(
-            AUDIT_TOOL_CALL, context=self.context, outcome=outcome, target=name,
+            AuditAction.TOOL_CALL,
+            context=self.context,
+            outcome=outcome,
+            target=name,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             execution_id=self.execution_id,
-            args=redaction.apply(args) if redaction is not None else sorted(args), **detail,
-        )  # fmt: skip
+            args=redaction.apply(args) if redaction is not None else sorted(args),
+            **detail,
+        )
 
     def _error(self, kind: str, name: str, type_: str, message: str, started: float) -> None:
         if kind != "tools":
             return
         self.events.emit(
-            TOOL_ERROR,
+            EventType.TOOL_ERROR,
             execution_id=self.execution_id,
             kind=kind,
             name=name,

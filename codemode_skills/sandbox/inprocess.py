@@ -25,13 +25,14 @@ import time
 from typing import Any, Literal
 
 from .bridge import BridgeError
-from .driver import ExecutionRequest, compile_failed, failure, make_result, tenant_of
-from .policy.hardening import freeze, guard_copy
-from .policy.modules import ModuleRegistry
-from .policy.transformer import CompileFailed
+from .driver import ExecutionRequest
+from .jail.policy import builtin_functions, facades, formatter, guards, ownership
+from .jail.policy.hardening import freeze, guard_copy
+from .jail.policy.modules import ModuleRegistry
+from .jail.policy.transformer import CompileFailed
+from .jail.runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError, program_visible_classes
 from .programs import ProgramCache
-from .result import ExecutionResult
-from .runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError, program_visible_classes
+from .result import ExecutionResult, compile_failed, failure, make_result
 
 
 class _Stop(SandboxLimit):
@@ -108,8 +109,9 @@ class InProcessDriver:
     async def execute(self, request: ExecutionRequest) -> ExecutionResult:
         started = time.perf_counter()
         try:
-            compiled = await self.programs.get(request.code, restricted=self.restricted,
-                                               tenant=tenant_of(request))  # fmt: skip
+            compiled = await self.programs.get(
+                request.code, restricted=self.restricted, tenant=request.tenant
+            )
         except CompileFailed as exc:
             return compile_failed(exc, started)
         host = asyncio.get_running_loop()
@@ -218,12 +220,11 @@ class _ProgramThread:
 def _freeze_program_visible() -> None:
     """The sandbox's classes a program can reach are shared by every execution in this
     process: make them immutable (stdlib classes stay as they are: they are the host's)."""
-    from .policy import facades, formatter, guards, ownership
-
     freeze(
         guards.PolicyViolation,
         guards.AttributePolicyViolation,
-        guards.ImportPolicyViolation,
+        guards.ModulePolicyViolation,
+        builtin_functions.BuiltinFunction,
         ownership.SafeModule,
         formatter.SafeFormatter,
         facades.cached_property,

@@ -32,7 +32,7 @@ import types
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .policy.transformer import CompileFailed, PolicyError, compile_program
+from .jail.policy.transformer import CompileFailed, PolicyError, compile_program
 
 #: Up to this many bytes of source, compile on the host's event loop (~2 ms at most).
 INLINE_BYTES = 2048

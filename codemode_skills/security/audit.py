@@ -4,8 +4,10 @@ decision and refused call — who, which tenant, what, the outcome and how long 
 Records never carry secrets: a tool's inputs pass through its ``Redaction`` policy first
 (by default the values of secret-looking keys are replaced and long strings cut), and
 results are never recorded. Sinks: ``MemoryAuditLog`` (tests, admin pages in one
-process), ``JsonLinesAuditLog`` (one ``O_APPEND`` write per record, so several processes
-may share a file), and ``SQLAuditLog`` (the ``cms_audit`` table beside the skills).
+process) and ``JsonLinesAuditLog`` (one ``O_APPEND`` write per record, so several
+processes may share a file) live here; ``SQLAuditLog`` (the ``cms_audit`` table beside
+the skills) and ``open_audit_log(url)`` are storage's (``codemode_skills.storage``), so
+this package imports nothing above ``errors``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -24,13 +27,17 @@ from pydantic import BaseModel, Field
 
 Outcome = Literal["ok", "error", "refused"]
 
-#: Audit actions (``AuditRecord.action``).
-TOOL_CALL = "tool_call"
-SKILL_CALL = "skill_call"
-EXECUTION = "execution"
-SKILL_CHANGE = "skill_change"
-TRUST_CHANGE = "trust_change"
-REVIEW = "review"
+
+class AuditAction(StrEnum):
+    """What an audit record is about (``AuditRecord.action``; plain strings compare equal)."""
+
+    TOOL_CALL = "tool_call"
+    SKILL_CALL = "skill_call"
+    EXECUTION = "execution"
+    SKILL_CHANGE = "skill_change"
+    TRUST_CHANGE = "trust_change"
+    REVIEW = "review"
+
 
 REDACTED = "[redacted]"
 _SECRET_KEY = re.compile(
@@ -125,15 +132,32 @@ class AuditLog(Protocol):
         ...
 
 
-def _matches(r: AuditRecord, tenant: str | None, action: str | None, target: str | None) -> bool:
-    return (
-        (tenant is None or r.tenant == tenant)
-        and (action is None or r.action == action)
-        and (target is None or r.target == target)
-    )
+class ScannedAuditLog:
+    """Base of the sinks read by scanning their records in this process: ``read`` filters
+    what ``_oldest_first`` returns (a SQL sink filters in its query instead)."""
+
+    def _oldest_first(self) -> list[AuditRecord]:
+        raise NotImplementedError
+
+    def read(
+        self,
+        *,
+        tenant: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        found = [
+            r
+            for r in reversed(self._oldest_first())
+            if (tenant is None or r.tenant == tenant)
+            and (action is None or r.action == action)
+            and (target is None or r.target == target)
+        ]
+        return found[:limit]
 
 
-class MemoryAuditLog:
+class MemoryAuditLog(ScannedAuditLog):
     """Records in a list (bounded): for tests and single-process apps."""
 
     def __init__(self, max_records: int = 100_000) -> None:
@@ -147,14 +171,12 @@ class MemoryAuditLog:
             if len(self.records) > self.max_records:
                 del self.records[: len(self.records) - self.max_records]
 
-    def read(self, *, tenant: str | None = None, action: str | None = None,
-             target: str | None = None, limit: int = 100) -> list[AuditRecord]:  # fmt: skip
+    def _oldest_first(self) -> list[AuditRecord]:
         with self._lock:
-            found = [r for r in reversed(self.records) if _matches(r, tenant, action, target)]
-        return found[:limit]
+            return list(self.records)
 
 
-class JsonLinesAuditLog:
+class JsonLinesAuditLog(ScannedAuditLog):
     """One JSON object per line, appended with a single ``write`` on an ``O_APPEND``
     descriptor: lines from concurrent threads and processes never interleave."""
 
@@ -167,66 +189,20 @@ class JsonLinesAuditLog:
         line = record.model_dump_json().encode("utf-8") + b"\n"
         os.write(self._fd, line)
 
-    def read(self, *, tenant: str | None = None, action: str | None = None,
-             target: str | None = None, limit: int = 100) -> list[AuditRecord]:  # fmt: skip
+    def _oldest_first(self) -> list[AuditRecord]:
         found: list[AuditRecord] = []
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 try:
-                    record = AuditRecord.model_validate(json.loads(line))
+                    found.append(AuditRecord.model_validate(json.loads(line)))
                 except ValueError:
                     continue  # a torn last line after a crash
-                if _matches(record, tenant, action, target):
-                    found.append(record)
-        return found[::-1][:limit]
+        return found
 
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-
-
-class SQLAuditLog:
-    """Records in the ``cms_audit`` table of a SQL database (the skills' own, or another)."""
-
-    def __init__(self, url: str) -> None:
-        from ..storage.sql_engine import get_engine
-
-        self.engine = get_engine(url)
-
-    def write(self, record: AuditRecord) -> None:
-        from ..storage.sql_models import AuditRow
-
-        with self.engine.begin() as conn:
-            conn.execute(AuditRow.__table__.insert().values(**record.model_dump()))
-
-    def read(self, *, tenant: str | None = None, action: str | None = None,
-             target: str | None = None, limit: int = 100) -> list[AuditRecord]:  # fmt: skip
-        from sqlalchemy import select
-
-        from ..storage.sql_models import AuditRow
-
-        query = select(AuditRow.__table__).order_by(AuditRow.id.desc()).limit(limit)
-        for column, value in (("tenant", tenant), ("action", action), ("target", target)):
-            if value is not None:
-                query = query.where(getattr(AuditRow, column) == value)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [AuditRecord.model_validate({k: v for k, v in r.items() if k != "id"})
-                for r in rows]  # fmt: skip
-
-
-def open_audit_log(url: str) -> AuditLog:
-    """``memory://``, ``jsonl:///path/audit.jsonl`` (or a plain path), or a SQL URL."""
-    if url == "memory://":
-        return MemoryAuditLog()
-    if url.startswith("jsonl://"):
-        return JsonLinesAuditLog(url[len("jsonl://") :])
-    if url.startswith(("sqlite:", "postgresql")):
-        return SQLAuditLog(url)
-    if "://" not in url:
-        return JsonLinesAuditLog(url)
-    raise ValueError(f"unknown audit log URL {url!r}")
 
 
 class Auditor:
@@ -238,19 +214,31 @@ class Auditor:
     def __bool__(self) -> bool:
         return self.log is not None
 
-    def record(self, action: str, *, context: Any = None, outcome: Outcome = "ok",
-               target: str | None = None, duration_ms: float | None = None,
-               tenant: str | None = None, user: str | None = None,
-               **detail: Any) -> None:  # fmt: skip
+    def record(
+        self,
+        action: str,
+        *,
+        context: Any = None,
+        outcome: Outcome = "ok",
+        target: str | None = None,
+        duration_ms: float | None = None,
+        tenant: str | None = None,
+        user: str | None = None,
+        **detail: Any,
+    ) -> None:
         if self.log is None:
             return
         who = context.who() if context is not None else {}
         record = AuditRecord(
-            action=action, outcome=outcome, target=target, duration_ms=duration_ms,
-            tenant=tenant or who.get("tenant"), user=user or who.get("user"),
+            action=action,
+            outcome=outcome,
+            target=target,
+            duration_ms=duration_ms,
+            tenant=tenant or who.get("tenant"),
+            user=user or who.get("user"),
             request_id=who.get("request_id"),
             detail={k: v for k, v in detail.items() if v is not None},
-        )  # fmt: skip
+        )
         try:
             self.log.write(record)
         except Exception:  # the audited operation must not fail because the sink did

@@ -14,7 +14,7 @@ byte a second would otherwise keep a thread for months. Every read waits at most
 the fetch's overall ``deadline_s`` (``FetchTimeout``), and at most ``timeout_s`` without
 data. Run as a blocking tool, a fetch also stops within ``POLL_S`` when the program that
 asked for it is gone (``FetchCancelled``): reads wait in short slices and check the
-call's cancel flag (``tools.blocking``) in between.
+call's cancel flag (``callscope``) in between.
 """
 
 from __future__ import annotations
@@ -29,23 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import CodeModeError
-from ..tools.blocking import CallScope, current_call
+from ..errors import FetchCancelled, FetchTimeout, SSRFBlocked
+from .callscope import CallScope, current_call
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Iterable[str]]
-
-
-class SSRFBlocked(CodeModeError):
-    """A URL (or a redirect) pointed somewhere a tool may not go."""
-
-
-class FetchTimeout(CodeModeError, TimeoutError):
-    """The fetch ran past its overall deadline."""
-
-
-class FetchCancelled(CodeModeError):
-    """The program the fetch was for is gone."""
 
 
 #: The longest one wait on the socket lasts before the cancel flag is checked again.

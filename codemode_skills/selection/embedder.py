@@ -52,8 +52,11 @@ class SentenceTransformerEmbedder:
         query_threads: int | None = 1,
     ) -> None:
         self._path = model_path
-        self.name = name or ("all-MiniLM-L6-v2" if model_path is None else os.path.basename(
-            os.path.normpath(model_path)))  # fmt: skip
+        self.name = name or (
+            "all-MiniLM-L6-v2"
+            if model_path is None
+            else os.path.basename(os.path.normpath(model_path))
+        )
         self.batch_size = batch_size
         #: torch threads for small batches (a request's query). One thread embeds a short
         #: text about as fast as two, and leaves no OpenMP threads spinning on the cores
@@ -88,9 +91,12 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(self.query_threads)
         try:
             vectors = model.encode(
-                list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            )  # fmt: skip
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         finally:
             if small:
                 torch.set_num_threads(before)
@@ -114,8 +120,9 @@ class OpenAIEmbedder:
         if client is None:
             from openai import OpenAI
 
-            client = OpenAI(base_url=base_url, api_key=api_key or os.environ.get(
-                "OPENAI_API_KEY", "not-needed"))  # fmt: skip
+            client = OpenAI(
+                base_url=base_url, api_key=api_key or os.environ.get("OPENAI_API_KEY", "not-needed")
+            )
         self._client = client
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -6,6 +6,9 @@ conversation and only the top candidates and asks for a JSON list of names. Unkn
 are dropped; a failing, malformed or slow answer falls back to the retrieval ranking
 within ``time_budget_s``. Only skills the trust policy lets this caller run, and that are
 active (or pending review), are ever candidates. Selections are cached per turn.
+
+A selector that ``follow``s a code mode's events embeds a skill when it is registered or
+changed (on a thread), so a request only ever embeds its query.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -21,16 +25,19 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel
 
-from ..events import EventHub
+from ..errors import SkillNotFound
+from ..events import Event, EventHub, EventType
 from ..models.base import Message, Model
 from ..records import Skill, SkillStatus, TrustLevel
-from ..skills.calls import CallContext
+from ..skills import Caller
 from ..storage.base import SEARCHABLE, SkillStorage
 from ..trust.policy import TrustPolicy
 from .embedder import Embedder, SentenceTransformerEmbedder
 from .index import SkillIndex
 from .retrieval import HybridWeights, Mode, plan_queries, rank
 from .vectors import ensure_vectors
+
+_log = logging.getLogger(__name__)
 
 PICKER_PROMPT = """You pick the saved skills an assistant will need for the user's latest \
 request. Candidates (name: description):
@@ -90,10 +97,12 @@ class SkillSelector:
         self._cache: OrderedDict[str, Selection] = OrderedDict()
         self._cache_size = cache_size
         self._following: list[tuple[EventHub, Callable[[], None]]] = []
+        self._embedding: set[asyncio.Task[None]] = set()
 
     # -- keeping the index in step with storage ---------------------------------------------
     def follow(self, events: EventHub) -> Callable[[], None]:
-        """Refresh on the next request after any skill change announced on ``events``.
+        """Refresh on the next request after any skill change announced on ``events``,
+        and embed a skill of this store's tenant as soon as it is registered or updated.
 
         Subscribes once per hub however often it is called (a selector reused across
         requests on one code mode must not pile up subscriptions, each holding the
@@ -101,7 +110,7 @@ class SkillSelector:
         for hub, unsubscribe in self._following:
             if hub is events:
                 return unsubscribe
-        stop = events.subscribe(lambda e: e.type.startswith("skill:") and self.invalidate())
+        stop = events.subscribe(self._changed)
 
         def unsubscribe() -> None:
             stop()
@@ -112,6 +121,35 @@ class SkillSelector:
 
     def invalidate(self) -> None:
         self._synced_at = -1e9
+
+    def _changed(self, event: Event) -> None:
+        if not event.type.startswith("skill:"):
+            return
+        self.invalidate()
+        if event.type not in (EventType.SKILL_REGISTERED, EventType.SKILL_UPDATED):
+            return
+        if event.data.get("tenant") != self.storage.tenant:
+            return  # another tenant's manager on the same code mode
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # announced outside a loop: the next refresh embeds it
+            return
+        job = loop.create_task(asyncio.to_thread(self._embed_skill, event.data["name"]))
+        self._embedding.add(job)
+        job.add_done_callback(self._embedded)
+
+    def _embed_skill(self, name: str) -> None:
+        """Store the vector of skill ``name`` (on a thread: embedding takes milliseconds)."""
+        try:
+            skill = self.storage.get(name)
+        except SkillNotFound:  # deleted meanwhile
+            return
+        ensure_vectors(self.storage, self.embedder, [skill])
+
+    def _embedded(self, job: asyncio.Task[None]) -> None:
+        self._embedding.discard(job)
+        if not job.cancelled() and job.exception() is not None:  # the next refresh retries
+            _log.warning("embedding a changed skill failed", exc_info=job.exception())
 
     def _sync(self) -> int:
         """Bring the index up to date with storage; returns how many skills changed."""
@@ -136,6 +174,10 @@ class SkillSelector:
         return changed
 
     async def refresh(self, *, force: bool = False) -> None:
+        """Bring the index up to date (at most every ``refresh_s`` unless ``force``),
+        after any embedding a followed change started."""
+        if self._embedding:
+            await asyncio.gather(*self._embedding, return_exceptions=True)
         async with self._lock:
             if not force and time.monotonic() - self._synced_at < self.refresh_s:
                 return
@@ -144,12 +186,11 @@ class SkillSelector:
             self._synced_at = time.monotonic()
 
     # -- stage 1 ---------------------------------------------------------------------------
-    def allowed(self, context: CallContext) -> tuple[frozenset[SkillStatus], set[TrustLevel]]:
-        """Statuses and trust levels this caller may be offered."""
-        if context.allow_untrusted:
-            return SEARCHABLE, set(TrustLevel)
-        need = self.policy.required_trust(unattended=context.unattended)  # as check_run
-        approved = self.policy.needs_approval(unattended=context.unattended)
+    def allowed(self, context: Caller) -> tuple[frozenset[SkillStatus], set[TrustLevel]]:
+        """Statuses and trust levels this caller may be offered: what the trust gate
+        would let it run (``TrustPolicy.least_trust``)."""
+        need = self.policy.least_trust(context)
+        approved = self.policy.needs_approval(context)
         statuses = frozenset({SkillStatus.ACTIVE}) if approved else SEARCHABLE
         return statuses, {t for t in TrustLevel if t >= need}
 
@@ -157,7 +198,7 @@ class SkillSelector:
         return None if self.mode == "lexical" else self.embedder.embed(list(texts))
 
     async def retrieve(
-        self, query: str, *, context: CallContext | None = None, k: int | None = None
+        self, query: str, *, context: Caller | None = None, k: int | None = None
     ) -> list[Candidate]:
         """The top ``k`` (default ``candidates``) skills for ``query``."""
         await self.refresh()
@@ -166,19 +207,32 @@ class SkillSelector:
         return self.rank(query, vectors, steps, context=context, k=k)
 
     def rank(
-        self, query: str, vectors: np.ndarray | None, steps: Sequence[str] = (), *,
-        context: CallContext | None = None, k: int | None = None,
-    ) -> list[Candidate]:  # fmt: skip
+        self,
+        query: str,
+        vectors: np.ndarray | None,
+        steps: Sequence[str] = (),
+        *,
+        context: Caller | None = None,
+        k: int | None = None,
+    ) -> list[Candidate]:
         """Stage 1 on precomputed query vectors (what the latency benchmark times)."""
-        status, trust = self.allowed(context or CallContext())
+        status, trust = self.allowed(context or Caller())
         keep = self.index.mask(status, trust)
-        ranked = rank(self.index, query, vectors, k=k or self.candidates, mode=self.mode,
-                      keep=keep, steps=steps, weights=self.weights)  # fmt: skip
+        ranked = rank(
+            self.index,
+            query,
+            vectors,
+            k=k or self.candidates,
+            mode=self.mode,
+            keep=keep,
+            steps=steps,
+            weights=self.weights,
+        )
         return [Candidate(name=n, score=s, skill=self.index.skills[n]) for n, s in ranked]
 
     # -- stage 2 ---------------------------------------------------------------------------
     async def select(
-        self, conversation: str | Sequence[Message], *, context: CallContext | None = None
+        self, conversation: str | Sequence[Message], *, context: Caller | None = None
     ) -> Selection:
         started = time.perf_counter()
         messages = (
@@ -189,7 +243,7 @@ class SkillSelector:
         users = [m.content for m in messages if m.role == "user"]
         query = users[-1] if users else ""
         await self.refresh()
-        ctx = context or CallContext()
+        ctx = context or Caller()
         key = self._key(messages, ctx)
         if key in self._cache:
             self._cache.move_to_end(key)
@@ -197,15 +251,18 @@ class SkillSelector:
         candidates = await self.retrieve(query, context=ctx) if query.strip() else []
         picked, by, note = await self.pick(messages, candidates)
         selection = Selection(
-            skills=picked, candidates=candidates, picked_by=by, note=note,
+            skills=picked,
+            candidates=candidates,
+            picked_by=by,
+            note=note,
             duration_ms=(time.perf_counter() - started) * 1000,
-        )  # fmt: skip
+        )
         self._cache[key] = selection
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return selection
 
-    def _key(self, messages: Sequence[Message], ctx: CallContext) -> str:
+    def _key(self, messages: Sequence[Message], ctx: Caller) -> str:
         recent = [(m.role, m.content) for m in messages[-6:]]
         raw = json.dumps([self._generation, ctx.unattended, ctx.allow_untrusted, recent])
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -220,10 +277,15 @@ class SkillSelector:
         names = [c.name for c in candidates]
         schema = {
             "type": "object",
-            "properties": {"skills": {"type": "array", "maxItems": self.max_skills,
-                                      "items": {"type": "string", "enum": names}}},
+            "properties": {
+                "skills": {
+                    "type": "array",
+                    "maxItems": self.max_skills,
+                    "items": {"type": "string", "enum": names},
+                }
+            },
             "required": ["skills"],
-        }  # fmt: skip
+        }
         system = PICKER_PROMPT.format(
             candidates="\n".join(f"- {c.name}: {c.skill.description}" for c in candidates),
             max_skills=self.max_skills,

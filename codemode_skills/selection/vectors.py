@@ -51,7 +51,8 @@ def ensure_vectors(
         for skill, vector in zip(missing, vectors, strict=True):
             vector = np.ascontiguousarray(vector, dtype=np.float32)
             with contextlib.suppress(SkillNotFound):  # deleted meanwhile: nothing to store
-                storage.put_embedding(skill.name, embedder.name, content_hash(skill),
-                                      vector.tobytes())  # fmt: skip
+                storage.put_embedding(
+                    skill.name, embedder.name, content_hash(skill), vector.tobytes()
+                )
             out[skill.name] = vector
     return out

@@ -1,4 +1,5 @@
-"""Skills: the model, the manager, the model-facing tools, nested skill calls."""
+"""Skills, one way: ``SkillLibrary`` (stored skills and their trust) <- ``SkillManager``
+(runs them) <- ``SkillToolset`` (what a model sees of them)."""
 
 from ..records import (
     RunRecord,
@@ -10,18 +11,25 @@ from ..records import (
     SkillStatus,
     SkillVersion,
 )
-from .calls import CallContext
+from .calls import CallContext, Caller
+from .library import SkillLibrary
 from .manager import SkillManager
+from .targets import SkillTarget
+from .toolset import SkillToolset
 
 __all__ = [
     "CallContext",
+    "Caller",
     "RunRecord",
     "SearchHit",
     "Skill",
     "SkillChanges",
+    "SkillLibrary",
     "SkillManager",
     "SkillSpec",
     "SkillStats",
     "SkillStatus",
+    "SkillTarget",
+    "SkillToolset",
     "SkillVersion",
 ]

@@ -1,37 +1,35 @@
-"""How a skill call is made: the caller's context and the bridge's view of skills.
+"""``Caller``: who calls a skill, and the chain of skills already running.
 
-Every path a skill runs by (``skills.x()`` inside a program, a skill exposed as a tool,
-``SkillManager.call``) ends in ``SkillManager.call`` with a ``CallContext``, so trust
-gates, cycle detection, the depth limit and run stats apply the same way on each.
+Every path a skill runs by (``skills.x()`` inside a program, a skill called as a tool,
+``SkillManager.call``) ends in ``SkillManager.call`` with a ``Caller``, so trust gates,
+cycle detection, the depth limit and run stats apply the same way on each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
 
-from ..errors import SkillError, ToolError
+from ..errors import SkillError, SkillValidationError, ToolError, ToolValidationError
 from ..security.context import ExecutionContext
-
-if TYPE_CHECKING:
-    from .evidence import RootExecution
-    from .manager import SkillManager
+from .evidence import RootExecution, current_root
 
 
 @dataclass(frozen=True)
-class CallContext:
+class Caller:
     """Who is calling, and the chain of skills already running.
 
     ``unattended``: no human is watching (scheduled jobs, autonomous agents); the trust
     policy may then refuse low-trust skills. ``allow_untrusted``: the caller explicitly
     accepts running skills below the policy's bar. ``caller``: recorded with each run.
-    ``identity``: the tenant/user/scopes/request the call acts for (nested skill runs and
-    their tool calls carry it along). ``conversation``: the session these calls belong
-    to, for trust's "distinct requests" when there is no identity (whose ``request_id``
-    says it otherwise); ``code_mode_with_skills`` sets one per session. ``root``: set by
-    ``SkillManager``, never by callers: the independent execution (a top-level program
-    or direct call) the call is part of, which counts at most once toward trust.
+    ``identity``: the tenant/user/scopes/request the call acts for; the manager resolves
+    it once per public call (see ``SkillLibrary``) and the nested runs carry it along.
+    ``conversation``: the session these calls belong to, for trust's "distinct requests"
+    when there is no identity (whose ``request_id`` says it otherwise);
+    ``code_mode_with_skills`` sets one per session. ``root``: set by the manager, never
+    by callers: the independent execution (a top-level program or direct call) the call
+    is part of, which counts at most once toward trust.
     """
 
     unattended: bool = False
@@ -42,49 +40,37 @@ class CallContext:
     conversation: str | None = None
     root: RootExecution | None = None
 
-    def enter(self, name: str) -> CallContext:
+    def enter(self, name: str) -> Caller:
         return replace(self, stack=(*self.stack, name))
 
     def chain(self, name: str) -> str:
         return " -> ".join((*self.stack, name))
 
-
-class SkillTarget:
-    """What the bridge calls for ``skills.<name>(...)``: the manager, in a context."""
-
-    inline = False
-
-    def __init__(self, manager: SkillManager, name: str, context: CallContext) -> None:
-        self.name = name
-        self._manager = manager
-        self._context = context
-
-    async def invoke(self, args: dict[str, Any]) -> Any:
-        try:
-            return await self._manager.call(self.name, args, context=self._context)
-        except SkillError as exc:  # not found, not allowed, cycle, depth: a clean message
-            raise ToolError(str(exc)) from None
+    def rooted(self, *, counts: bool) -> tuple[Caller, RootExecution | None]:
+        """This caller with its root execution, and the root if this call starts it (the
+        caller then settles it when done). A root already on the caller or in the calling
+        execution is kept: a call can never make itself a new independent execution."""
+        if self.root is not None:
+            return self, None
+        ambient = current_root()
+        if ambient is not None:
+            return replace(self, root=ambient), None
+        root = RootExecution.start(self.identity, self.conversation, counts=counts)
+        return replace(self, root=root), root
 
 
-class LiveSkills(Mapping[str, SkillTarget]):
-    """The bridge's table of skills: any name resolves, the manager decides per call.
+#: The name ``Caller`` had until 0.1; kept for one release.
+CallContext = Caller
 
-    So a skill registered during a run is callable later in the same run, and nothing is
-    loaded from storage for a program that calls no skill. Iteration yields ``known``
-    (what ``dir(skills)`` shows in the sandbox)."""
 
-    def __init__(
-        self, manager: SkillManager, context: CallContext, known: tuple[str, ...] = ()
-    ) -> None:
-        self._manager = manager
-        self._context = context
-        self._known = known
-
-    def __getitem__(self, name: str) -> SkillTarget:
-        return SkillTarget(self._manager, name, self._context)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._known)
-
-    def __len__(self) -> int:
-        return len(self._known)
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """A skill operation's refusal as the error a model or a program gets: the one place
+    ``SkillError`` becomes ``ToolError`` (``ToolValidationError`` for a refused
+    registration, which lists every problem)."""
+    try:
+        yield
+    except SkillValidationError as exc:
+        raise ToolValidationError(str(exc)) from None
+    except SkillError as exc:  # not found, not allowed, cycle, depth: a clean message
+        raise ToolError(str(exc)) from None

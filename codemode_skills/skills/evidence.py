@@ -3,10 +3,10 @@
 Every skill call belongs to one *root execution*: the top-level program
 (``SkillManager.execute``) or direct call (``SkillManager.call``) that started it. Nested
 skill runs, tool calls of the program and registrations it makes (their test runs too)
-all belong to the same root, found through ``CallContext.root`` or, for calls that
-arrive through the bridge, the context variable this module sets around the execution.
-When the root ends, each skill version it used contributes one verdict (a failure if any
-call failed) that ``TrustMixin._settle`` may count as evidence.
+all belong to the same root, found through ``Caller.root`` or, for calls that arrive
+through the bridge, the context variable this module sets around the execution. When the
+root ends, each skill version it used contributes one verdict (a failure if any call
+failed) that ``verdicts.TrustKeeper.settle`` may count as evidence.
 """
 
 from __future__ import annotations
@@ -15,14 +15,10 @@ import contextvars
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from ..records import Evidence, Skill, SkillOrigin, new_id, utcnow
-
-if TYPE_CHECKING:
-    from ..security.context import ExecutionContext
-    from .calls import CallContext
+from ..security.context import ExecutionContext
 
 _ROOT: contextvars.ContextVar[RootExecution | None] = contextvars.ContextVar(
     "codemode_skills_root_execution", default=None
@@ -38,9 +34,9 @@ def digest(key: str) -> str:
 class RootExecution:
     """One independent execution and the outcome of each skill version it ran.
 
-    ``request`` is the identity's ``request_id``, else the call context's
-    ``conversation``, else the execution itself. ``counts`` is false for roots that are
-    no evidence at all (a registration's test run outside any execution)."""
+    ``request`` is the identity's ``request_id``, else the caller's ``conversation``,
+    else the execution itself. ``counts`` is false for roots that are no evidence at all
+    (a registration's test run outside any execution)."""
 
     key: str
     request: str
@@ -51,10 +47,11 @@ class RootExecution:
     latest: dict[tuple[str, int], Skill] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, context: CallContext, *, counts: bool) -> RootExecution:
+    def start(
+        cls, identity: ExecutionContext | None, conversation: str | None, *, counts: bool
+    ) -> RootExecution:
         key = new_id()
-        identity = context.identity
-        request = identity.request_id if identity is not None else context.conversation
+        request = identity.request_id if identity is not None else conversation
         user = identity.user if identity is not None else None
         return cls(key=key, request=request or key, user=user, counts=counts)
 
@@ -97,19 +94,6 @@ def current_root() -> RootExecution | None:
     return _ROOT.get()
 
 
-def rooted(context: CallContext, *, counts: bool) -> tuple[CallContext, RootExecution | None]:
-    """``context`` with its root execution, and the root if this call starts it (the
-    caller then settles it when done). A root already on the context or in the calling
-    execution is kept: a call can never make itself a new independent execution."""
-    if context.root is not None:
-        return context, None
-    ambient = _ROOT.get()
-    if ambient is not None:
-        return replace(context, root=ambient), None
-    root = RootExecution.start(context, counts=counts)
-    return replace(context, root=root), root
-
-
 @contextmanager
 def entered(root: RootExecution | None) -> Iterator[None]:
     """Make ``root`` the current root for this block: a program's bridge snapshots the
@@ -121,12 +105,12 @@ def entered(root: RootExecution | None) -> Iterator[None]:
         _ROOT.reset(token)
 
 
-def origin_of(identity: ExecutionContext | None, context: CallContext) -> SkillOrigin:
+def origin_of(identity: ExecutionContext | None, conversation: str | None) -> SkillOrigin:
     """Who makes a skill's behaviour now: the running root execution (a program calling
     ``register_skill``), else the acting identity's request, else the session."""
     root = _ROOT.get()
     user = identity.user if identity is not None else None
     if root is not None:
         return SkillOrigin(execution=root.key, request=root.request, user=user or root.user)
-    request = identity.request_id if identity is not None else context.conversation
+    request = identity.request_id if identity is not None else conversation
     return SkillOrigin(execution=None, request=request, user=user)

@@ -7,10 +7,11 @@ usable JSON Schema (self-contained, bounded, linear-time patterns), the name is 
 reserved and does not shadow a tool, and the skills it calls exist.
 
 The code and the schemas are the model's, so the checks are host work a model controls.
-``check_content`` does all of it on a thread (the event loop keeps serving other
-tenants) and under the size rule of execution: the host compiles programs up to the
-``ProgramCache``'s ``host_max_bytes`` (16 KB); a skill whose code is larger is refused
-here, because the host would not compile it and registration promises that it does.
+``check_content`` follows the ``ProgramCache``'s rules of execution: up to
+``inline_bytes`` (2 KB) the checks run on the event loop, above it on a thread (the loop
+keeps serving other tenants), and the compile goes through the cache, so the test run
+and the first calls reuse it. A skill whose code is over ``host_max_bytes`` (16 KB) is
+refused, because the host would not compile it and registration promises that it does.
 Deep nesting gives a registration problem, never a ``RecursionError``.
 """
 
@@ -19,28 +20,29 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
+import json
 import keyword
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
+from ..codemode import EXECUTE_TOOL_NAME
 from ..errors import SkillValidationError
-from ..sandbox.policy.transformer import CompileFailed, compile_program
-from ..sandbox.programs import HOST_MAX_BYTES, ProgramCache
+from ..records.display import code_characters
+from ..sandbox.jail.policy.names import ALWAYS_DENIED
+from ..sandbox.jail.policy.transformer import CompileFailed
+from ..sandbox.programs import ProgramCache
 from ..tools.schema import schema_problems
-from .display import code_characters
 
-#: Names a skill cannot take: the execute tool, the management tools, sandbox globals.
+#: The model-facing management tools (``toolset.py`` builds them under these names).
+REGISTER_SKILL = "register_skill"
+SEARCH_SKILLS = "search_skills"
+GET_SKILL = "get_skill"
+UPDATE_SKILL = "update_skill"
+#: What a program sees besides builtins: the two namespaces and a skill's input.
+PROGRAM_GLOBALS = ("tools", "skills", "input")
+#: Names a skill cannot take: the execute tool, the management tools, program globals.
 RESERVED = frozenset(
-    {
-        "execute_python",
-        "register_skill",
-        "search_skills",
-        "get_skill",
-        "update_skill",
-        "tools",
-        "skills",
-        "input",
-    }
+    {EXECUTE_TOOL_NAME, REGISTER_SKILL, SEARCH_SKILLS, GET_SKILL, UPDATE_SKILL, *PROGRAM_GLOBALS}
 )
 
 
@@ -66,7 +68,8 @@ def _called_names(code: str, namespace: str) -> frozenset[str]:
     # loop, and parsing is proportional to the code.
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        # (CPython 3.11 can report a tree too deep for the AST constructor as SystemError)
         return frozenset()
     return frozenset(
         node.attr
@@ -77,72 +80,81 @@ def _called_names(code: str, namespace: str) -> frozenset[str]:
     )
 
 
-def code_problems(code: str, *, host_max_bytes: int = HOST_MAX_BYTES) -> list[str]:
-    """Why ``code`` cannot be stored: its characters, its size, or its compile under the
-    policy. Host work proportional to the code: call it off the event loop."""
-    problems = code_characters(code)
-    if len(code) > host_max_bytes:
-        problems.append(
-            f"code is {len(code)} characters; skill code may have at most {host_max_bytes} "
-            "(the host compiles and checks it): split it into smaller skills"
-        )
-        return problems
+@functools.lru_cache(maxsize=256)
+def refused_attributes(code: str) -> tuple[str, ...]:
+    """The attributes ``code`` names that the sandbox always refuses, with their lines.
+
+    A program may mention one on a line that never runs (the sandbox refuses the access
+    when it runs, as CPython would raise there); a *skill* is code kept for others to run
+    and for a reviewer to read, so registration refuses it up front instead of storing a
+    skill that fails on that line for every caller."""
     try:
-        compile_program(code)
-    except CompileFailed as exc:
-        at = f" (line {exc.error.line})" if exc.error.line else ""
-        problems.append(f"code does not compile: {exc.error.type}: {exc.error.message}{at}")
-    except (RecursionError, MemoryError):
-        problems.append("code does not compile: it is nested too deeply")
-    return problems
-
-
-def content_problems(
-    name: str,
-    content: dict[str, Any],
-    *,
-    tool_names: Collection[str],
-    existing_skills: Collection[str] | None = None,
-    host_max_bytes: int = HOST_MAX_BYTES,
-) -> list[str]:
-    """Every reason ``content`` (the full content of a version) cannot be stored.
-    ``existing_skills`` None: the skills it calls are not checked here."""
-    problems, calls = _problems(name, content, tool_names, host_max_bytes)
-    if existing_skills is not None:
-        problems += _missing(wanted_skills(name, content, calls), existing_skills)
-    return problems
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        return ()  # the compile check reports it
+    found = {
+        (node.lineno, node.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ALWAYS_DENIED
+    }
+    return tuple(f"{attr!r} (line {line})" for line, attr in sorted(found))
 
 
 def _problems(
     name: str, content: dict[str, Any], tool_names: Collection[str], host_max_bytes: int
 ) -> tuple[list[str], set[str]]:
-    """(the problems, the skills the code calls)."""
+    """(the problems short of compiling, the skills the code calls)."""
     problems: list[str] = []
     if keyword.iskeyword(name) or name in RESERVED:
         problems.append(f"the name {name!r} is reserved")
     if name in tool_names:
         problems.append(f"the name {name!r} is already a tool's; pick another")
-    problems += code_problems(content["code"], host_max_bytes=host_max_bytes)
+    code = content["code"]
+    problems += code_characters(code)
+    if len(code) > host_max_bytes:
+        problems.append(
+            f"code is {len(code)} characters; skill code may have at most {host_max_bytes} "
+            "(the host compiles and checks it): split it into smaller skills"
+        )
     input_schema = content.get("input_schema")
     problems += schema_problems(input_schema, "input_schema")
     if isinstance(input_schema, dict) and input_schema.get("type", "object") != "object":
         problems.append("input_schema must describe an object (skills take keyword arguments)")
     problems += schema_problems(content.get("output_schema", {}), "output_schema")
     # code over the host's compile cap is refused above, and not parsed on the host either
-    calls = called_skills(content["code"]) if len(content["code"]) <= host_max_bytes else set()
+    calls = called_skills(code) if len(code) <= host_max_bytes else set()
     if name in calls:
         problems.append("the code calls the skill itself (recursion is refused as a cycle)")
+    refused = refused_attributes(code) if len(code) <= host_max_bytes else ()
+    if refused:
+        problems.append("the code uses attributes the sandbox refuses: " + ", ".join(refused))
     return problems, calls
+
+
+async def _compile_problems(code: str, programs: ProgramCache, tenant: str | None) -> list[str]:
+    """Why ``code`` does not compile under the policy. Through ``programs`` (the driver's
+    cache: on the loop up to its inline size, else on a thread), keyed like the runs of
+    ``tenant`` so the test run and the first calls find the compiled program."""
+    try:
+        await programs.get(code, restricted=True, tenant=tenant)
+    except CompileFailed as exc:
+        at = f" (line {exc.error.line})" if exc.error.line else ""
+        return [f"code does not compile: {exc.error.type}: {exc.error.message}{at}"]
+    return []
+
+
+def _size(content: dict[str, Any]) -> int:
+    """How much text the checks read: the code and the schemas."""
+    try:
+        schemas = json.dumps([content.get("input_schema"), content.get("output_schema")])
+    except (TypeError, ValueError, RecursionError):
+        return 1 << 30  # not plain JSON, or nested too deeply: checked off the loop
+    return len(content["code"]) + len(schemas)
 
 
 def wanted_skills(name: str, content: dict[str, Any], calls: set[str]) -> set[str]:
     """The skills ``content`` calls or declares, itself excluded: its ``depends_on``."""
     return (calls | set(content.get("depends_on") or [])) - {name}
-
-
-def _missing(wanted: Iterable[str], existing: Collection[str]) -> list[str]:
-    missing = sorted(set(wanted) - set(existing))
-    return ["calls or depends on unknown skills: " + ", ".join(missing)] if missing else []
 
 
 async def check_content(
@@ -151,17 +163,25 @@ async def check_content(
     *,
     tool_names: Collection[str],
     existing: Callable[[list[str]], Awaitable[Collection[str]]],
-    programs: ProgramCache | None = None,
+    programs: ProgramCache,
+    tenant: str | None,
 ) -> list[str]:
-    """Check ``content`` off the event loop; return its full ``depends_on`` (sorted) or
-    raise ``SkillValidationError`` with every problem. ``existing(names)`` answers which
-    of ``names`` are stored skills; ``programs`` (the driver's cache) sets the size rule."""
-    limit = programs.host_max_bytes if programs is not None else HOST_MAX_BYTES
+    """Check ``content`` (the full content of a version); return its full ``depends_on``
+    (sorted) or raise ``SkillValidationError`` with every problem. ``existing(names)``
+    answers which of ``names`` are stored skills; ``programs`` compiles (and sets the
+    size rules); ``tenant`` is whom the compile is cached for."""
     tools = frozenset(tool_names)
-
-    problems, calls = await asyncio.to_thread(_problems, name, content, tools, limit)
+    limit = programs.host_max_bytes
+    if _size(content) <= programs.inline_bytes:
+        problems, calls = _problems(name, content, tools, limit)
+    else:
+        problems, calls = await asyncio.to_thread(_problems, name, content, tools, limit)
+    if len(content["code"]) <= limit:
+        problems += await _compile_problems(content["code"], programs, tenant)
     wanted = wanted_skills(name, content, calls)
-    problems += _missing(wanted, await existing(sorted(wanted)))
+    missing = sorted(wanted - set(await existing(sorted(wanted))))
+    if missing:
+        problems.append("calls or depends on unknown skills: " + ", ".join(missing))
     if problems:
         raise SkillValidationError(
             f"skill {name!r} was not saved: " + "; ".join(problems), problems

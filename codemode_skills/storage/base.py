@@ -1,4 +1,5 @@
-"""The ``SkillStorage`` protocol every backend implements, and what they share.
+"""The ``SkillStorage`` protocol every backend implements, and ``StorageBase``: what they
+share.
 
 A storage object is bound to one tenant: every method reads and writes only that
 tenant's skills, and every method validates the skill name before it touches anything
@@ -7,14 +8,20 @@ of another tenant over the same connection (one engine or client per URL).
 
 Methods are synchronous and thread-safe; ``SkillManager`` calls them from a worker thread
 so they never stall the event loop.
+
+The protocol is the public contract (a store of one's own need not extend anything).
+``StorageBase`` writes once the rules no backend does differently: the keyword filters
+of ``list``/``search``, the BM25 search over a backend's ranking, the edit rule of
+``update`` (expected version, ``next_version``), ``rollback``, ``get_version`` and the
+``set_state`` arguments; each backend supplies the few hooks that touch its database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
 
+from ..errors import SkillConflict, SkillExists, SkillNotFound
 from ..records import (
     Evidence,
     RunRecord,
@@ -26,51 +33,22 @@ from ..records import (
     SkillStatus,
     SkillVersion,
     TrustLevel,
+    create_skill,
+    next_version,
+    validate_skill_name,
 )
+from ..security.context import validate_tenant
+from .arguments import SEARCHABLE, SkillFilter, StateChange, Statuses, Trusts
+from .text import query_terms
 
-#: What ``search`` returns unless told otherwise: skills one may still pick.
-SEARCHABLE = frozenset({SkillStatus.ACTIVE, SkillStatus.PENDING_REVIEW})
-
-
-@dataclass(frozen=True)
-class SkillFilter:
-    """Status / trust / tag filter of ``list`` and ``search`` (None: any)."""
-
-    status: frozenset[SkillStatus] | None = None
-    trust: frozenset[TrustLevel] | None = None
-    tag: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        status: SkillStatus | Iterable[SkillStatus] | None = None,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-    ) -> SkillFilter:
-        def norm(value, kind):  # type: ignore[no-untyped-def]
-            if value is None:
-                return None
-            if isinstance(value, (str, kind)):
-                return frozenset({kind(value)})
-            return frozenset(kind(v) for v in value)
-
-        return cls(
-            status=norm(status, SkillStatus),
-            trust=norm(trust, TrustLevel),
-            tag=tag.strip().lower() if tag else None,
-        )
-
-    def __call__(self, skill: Skill) -> bool:
-        return (
-            (self.status is None or skill.status in self.status)
-            and (self.trust is None or skill.trust in self.trust)
-            and (self.tag is None or self.tag in skill.tags)
-        )
+#: A backend's ranking for one query: ``rank(n)`` gives the top n (None: all) as
+#: (key, score), best first; the keys are what the backend's ``_load`` takes.
+Ranking = Callable[[int | None], Sequence[tuple[str, float]]]
 
 
 @runtime_checkable
 class SkillStorage(Protocol):
-    """Persistent, tenant-scoped skills. See ``tests/test_storage_contract.py``."""
+    """Persistent, tenant-scoped skills. The contract suite: ``tests/test_storage_*.py``."""
 
     tenant: str
 
@@ -97,8 +75,8 @@ class SkillStorage(Protocol):
     def list(
         self,
         *,
-        status: SkillStatus | Iterable[SkillStatus] | None = None,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        status: Statuses = None,
+        trust: Trusts = None,
         tag: str | None = None,
         limit: int | None = None,
     ) -> list[Skill]:
@@ -110,8 +88,8 @@ class SkillStorage(Protocol):
         query: str,
         *,
         limit: int = 10,
-        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
+        status: Statuses = SEARCHABLE,
+        trust: Trusts = None,
         tag: str | None = None,
     ) -> list[SearchHit]:
         """Skills ranked by BM25 relevance to ``query`` (no hit: empty list)."""
@@ -200,65 +178,209 @@ class SkillStorage(Protocol):
     def close(self) -> None: ...
 
 
-def rollback_by_update(
-    storage: SkillStorage,
-    name: str,
-    version: int,
-    author: str | None,
-    trust: TrustLevel,
-    origin: SkillOrigin | None = None,
-    review_edits: bool = False,
-) -> Skill:
-    """Every backend's ``rollback``: a new version carrying ``version``'s content."""
-    old = storage.get_version(name, version)
-    changes = SkillChanges(**old.model_dump(include=set(SkillChanges.model_fields)))
-    return storage.update(
-        name,
-        changes,
-        author=author,
-        note=f"rollback to v{version}",
-        trust=trust,
-        origin=origin,
-        review_edits=review_edits,
-    )
+def not_found(name: str) -> SkillNotFound:
+    """The error every backend raises for a name this tenant has no skill under."""
+    return SkillNotFound(f"no skill named {name!r}")
 
 
-def ranked_search(
-    rank: Callable[[int | None], Sequence[tuple[str, float]]],
-    load: Callable[[list[str]], dict[str, Skill]],
-    keep: SkillFilter,
-    limit: int,
-) -> list[SearchHit]:
-    """Filter a ranking down to ``limit`` hits; ``rank(n)`` gives the top n (None: all).
-
-    Most searches are served from a short first cut; only when filters drop too many
-    of it is the full ranking computed."""
-    if limit <= 0:
-        return []
-    cut = max(limit * 4, 32)
-    first = rank(cut)
-    hits = rank_and_filter(first, load, keep, limit)
-    if len(hits) < limit and len(first) >= cut:
-        hits = rank_and_filter(rank(None), load, keep, limit)
-    return hits
+_S = TypeVar("_S", bound="StorageBase")
 
 
-def rank_and_filter(
-    ranked: Sequence[tuple[str, float]],
-    load: Callable[[list[str]], dict[str, Skill]],
-    keep: SkillFilter,
-    limit: int,
-) -> list[SearchHit]:
-    """Walk a ranking in batches, loading skills and keeping those that pass ``keep``."""
-    hits: list[SearchHit] = []
-    batch = max(limit * 2, 16)
-    for start in range(0, len(ranked), batch):
-        chunk = ranked[start : start + batch]
-        skills = load([key for key, _ in chunk])
-        for key, score in chunk:
-            skill = skills.get(key)
-            if skill is not None and keep(skill):
-                hits.append(SearchHit(skill=skill, score=round(score, 6)))
-                if len(hits) >= limit:
-                    return hits
-    return hits
+class StorageBase:
+    """Base class of the backends: the ``SkillStorage`` methods whose rules are the same
+    everywhere, over hooks each backend implements (``_insert``, ``_list``, ``_ranking``,
+    ``_load``, ``_update``, ``_set_state``). The other methods are the backend's own."""
+
+    def __init__(self, tenant: str) -> None:
+        self.tenant = validate_tenant(tenant)
+
+    # -- hooks ---------------------------------------------------------------------------
+    def _insert(self, skill: Skill) -> bool:
+        """Store a new skill with its version 1; False (nothing stored) if the name is
+        taken."""
+        raise NotImplementedError
+
+    def _list(self, keep: SkillFilter, limit: int | None) -> list[Skill]:
+        """The skills ``keep`` accepts, by name, at most ``limit``."""
+        raise NotImplementedError
+
+    def _ranking(self, terms: list[str]) -> Ranking:
+        """The ranking of this tenant's skills for ``terms`` (a non-empty list)."""
+        raise NotImplementedError
+
+    def _load(self, keys: list[str]) -> dict[str, Skill]:
+        """The skills of the ranking keys that still exist, by key."""
+        raise NotImplementedError
+
+    def _update(self, name: str, edit: Callable[[Skill], Skill], note: str | None) -> Skill:
+        """Replace ``name``'s current version by ``edit(current)`` atomically (``edit``
+        may raise, and may be called again on a retry) and keep it in the history."""
+        raise NotImplementedError
+
+    def _set_state(self, name: str, change: StateChange) -> Skill | None:
+        """Apply ``change`` atomically if its expectations hold (else None)."""
+        raise NotImplementedError
+
+    def versions(self, name: str) -> list[SkillVersion]:
+        """Every version, oldest first (``get_version`` and ``rollback`` read it)."""
+        raise NotImplementedError
+
+    def _version(self, name: str, version: int) -> SkillVersion | None:
+        """One version of a skill that exists (None: no such version). A backend that can
+        fetch one version alone overrides this walk through ``versions``."""
+        return next((v for v in self.versions(name) if v.version == version), None)
+
+    # -- SkillStorage --------------------------------------------------------------------
+    def create(
+        self,
+        spec: SkillSpec,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        origin: SkillOrigin | None = None,
+    ) -> Skill:
+        validate_skill_name(spec.name)
+        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust, origin=origin)
+        if not self._insert(skill):
+            raise SkillExists(f"a skill named {spec.name!r} already exists")
+        return skill
+
+    def list(
+        self,
+        *,
+        status: Statuses = None,
+        trust: Trusts = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> list[Skill]:
+        return self._list(SkillFilter.of(status, trust, tag), limit)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        status: Statuses = SEARCHABLE,
+        trust: Trusts = None,
+        tag: str | None = None,
+    ) -> list[SearchHit]:
+        """Most searches are served from a short first cut of the ranking; only when the
+        filters drop too many of it is the full ranking walked."""
+        terms = query_terms(query)
+        if not terms or limit <= 0:
+            return []
+        keep = SkillFilter.of(status, trust, tag)
+        rank = self._ranking(terms)
+        cut = max(limit * 4, 32)
+        first = rank(cut)
+        hits = self._hits(first, keep, limit)
+        if len(hits) < limit and len(first) >= cut:
+            hits = self._hits(rank(None), keep, limit)
+        return hits
+
+    def _hits(
+        self, ranked: Sequence[tuple[str, float]], keep: SkillFilter, limit: int
+    ) -> list[SearchHit]:
+        """Walk a ranking in batches, loading skills and keeping those that pass ``keep``."""
+        hits: list[SearchHit] = []
+        batch = max(limit * 2, 16)
+        for start in range(0, len(ranked), batch):
+            chunk = ranked[start : start + batch]
+            skills = self._load([key for key, _ in chunk])
+            for key, score in chunk:
+                skill = skills.get(key)
+                if skill is not None and keep(skill):
+                    hits.append(SearchHit(skill=skill, score=round(score, 6)))
+                    if len(hits) >= limit:
+                        return hits
+        return hits
+
+    def update(
+        self,
+        name: str,
+        changes: SkillChanges,
+        *,
+        author: str | None = None,
+        note: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        expected_version: int | None = None,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
+    ) -> Skill:
+        validate_skill_name(name)
+        content = changes.content()
+
+        def edit(current: Skill) -> Skill:
+            if expected_version is not None and current.version != expected_version:
+                found = current.version
+                raise SkillConflict(f"{name!r} is at version {found}, not {expected_version}")
+            return next_version(
+                current,
+                content,
+                author=author,
+                trust=trust,
+                origin=origin,
+                review_edits=review_edits,
+            )
+
+        return self._update(name, edit, note)
+
+    def rollback(
+        self,
+        name: str,
+        version: int,
+        *,
+        author: str | None = None,
+        trust: TrustLevel = TrustLevel.UNTRUSTED,
+        origin: SkillOrigin | None = None,
+        review_edits: bool = False,
+    ) -> Skill:
+        old = self.get_version(name, version)
+        changes = SkillChanges(**old.model_dump(include=set(SkillChanges.model_fields)))
+        return self.update(
+            name,
+            changes,
+            author=author,
+            note=f"rollback to v{version}",
+            trust=trust,
+            origin=origin,
+            review_edits=review_edits,
+        )
+
+    def get_version(self, name: str, version: int) -> SkillVersion:
+        found = self._version(name, version)
+        if found is None:
+            raise SkillNotFound(f"skill {name!r} has no version {version}")
+        return found
+
+    def set_state(
+        self,
+        name: str,
+        *,
+        status: SkillStatus | None = None,
+        trust: TrustLevel | None = None,
+        expect_status: SkillStatus | None = None,
+        expect_trust: TrustLevel | None = None,
+        expect_version: int | None = None,
+        clear_evidence: bool = False,
+    ) -> Skill | None:
+        validate_skill_name(name)
+        change = StateChange(
+            status=status,
+            trust=trust,
+            expect_status=expect_status,
+            expect_trust=expect_trust,
+            expect_version=expect_version,
+            clear_evidence=clear_evidence,
+        )
+        return self._set_state(name, change)
+
+    def close(self) -> None:
+        """Nothing to release by default: the SQL and MongoDB backends share one engine or
+        client per URL (``sql_engine.dispose_all()`` closes the engines)."""
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

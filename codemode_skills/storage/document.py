@@ -1,46 +1,36 @@
 """Shared logic of the backends that keep whole skill documents in the host process.
 
 ``MemorySkillStorage`` and ``FileSkillStorage`` differ only in where a document lives
-and how it is locked; every rule (versions, rollback, state changes, run counting,
-search, filters) is written once here on top of a handful of primitives.
+and how it is locked. On top of ``StorageBase`` (the rules every backend shares), every
+rule that reads and rewrites a whole document under a lock (versions, state changes, run
+and evidence counting, listing, search) is written once here over a handful of
+primitives.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import SkillConflict, SkillExists, SkillNotFound
 from ..records import (
     Evidence,
     RunRecord,
-    SearchHit,
     Skill,
-    SkillChanges,
-    SkillOrigin,
-    SkillSpec,
-    SkillStatus,
     SkillVersion,
     TrustEvidence,
-    TrustLevel,
     apply_evidence,
     apply_run,
-    create_skill,
-    next_version,
     utcnow,
     validate_skill_name,
 )
-from ..security.context import validate_tenant
-from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
+from .arguments import SkillFilter, StateChange
+from .base import Ranking, StorageBase, not_found
 
 
-class DocumentStorage:
+class DocumentStorage(StorageBase):
     """Base class: implement the ``_`` primitives, get the whole ``SkillStorage``."""
-
-    def __init__(self, tenant: str) -> None:
-        self.tenant = validate_tenant(tenant)
 
     # -- primitives ------------------------------------------------------------------------
     def _locked(self, name: str) -> contextlib.AbstractContextManager[Any]:
@@ -76,55 +66,36 @@ class DocumentStorage:
     def _names(self) -> list[str]:
         raise NotImplementedError
 
-    def _ranked(self, query: str, limit: int | None) -> list[tuple[str, float]]:
-        """The top ``limit`` (None: all) skills matching ``query`` as (name, score)."""
+    def _ranked(self, terms: list[str], limit: int | None) -> list[tuple[str, float]]:
+        """The top ``limit`` (None: all) skills matching ``terms`` as (name, score)."""
         raise NotImplementedError
 
-    # -- SkillStorage ------------------------------------------------------------------------
+    # -- StorageBase hooks -----------------------------------------------------------------
     def _must(self, name: str) -> Skill:
         skill = self._read(name)
         if skill is None:
-            raise SkillNotFound(f"no skill named {name!r}")
+            raise not_found(name)
         return skill
 
-    def create(
-        self,
-        spec: SkillSpec,
-        *,
-        author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
-        origin: SkillOrigin | None = None,
-    ) -> Skill:
-        validate_skill_name(spec.name)
-        with self._locked(spec.name):
-            if self._read(spec.name) is not None:
-                raise SkillExists(f"a skill named {spec.name!r} already exists")
-            skill = create_skill(
-                spec, tenant=self.tenant, author=author, trust=trust, origin=origin
-            )
+    def _insert(self, skill: Skill) -> bool:
+        with self._locked(skill.name):
+            if self._read(skill.name) is not None:
+                return False
             self._write(skill, skill.snapshot())
-        return skill
+        return True
 
-    def get(self, name: str) -> Skill:
-        return self._must(validate_skill_name(name))
+    def _ranking(self, terms: list[str]) -> Ranking:
+        return lambda limit: self._ranked(terms, limit)
 
-    def _load_many(self, names: Iterable[str]) -> dict[str, Skill]:
+    def _load(self, keys: list[str]) -> dict[str, Skill]:
         found = {}
-        for name in names:
+        for name in keys:
             skill = self._read(name)
             if skill is not None:
                 found[name] = skill
         return found
 
-    def list(
-        self,
-        *,
-        status: SkillStatus | Iterable[SkillStatus] | None = None,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-        limit: int | None = None,
-    ) -> list[Skill]:
-        keep = SkillFilter.of(status, trust, tag)
+    def _list(self, keep: SkillFilter, limit: int | None) -> list[Skill]:
         out = []
         for name in sorted(self._names()):
             skill = self._read(name)
@@ -134,103 +105,38 @@ class DocumentStorage:
                     break
         return out
 
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 10,
-        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-    ) -> list[SearchHit]:
-        keep = SkillFilter.of(status, trust, tag)
-        return ranked_search(lambda n: self._ranked(query, n), self._load_many, keep, limit)
-
-    def update(
-        self,
-        name: str,
-        changes: SkillChanges,
-        *,
-        author: str | None = None,
-        note: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
-        expected_version: int | None = None,
-        origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:
-        validate_skill_name(name)
+    def _update(self, name: str, edit: Callable[[Skill], Skill], note: str | None) -> Skill:
         with self._locked(name):
-            current = self._must(name)
-            if expected_version is not None and current.version != expected_version:
-                raise SkillConflict(
-                    f"{name!r} is at version {current.version}, not {expected_version}"
-                )
-            skill = next_version(
-                current,
-                changes.content(),
-                author=author,
-                trust=trust,
-                origin=origin,
-                review_edits=review_edits,
-            )
+            skill = edit(self._must(name))
             self._write(skill, skill.snapshot(note))
         return skill
 
-    def rollback(
-        self,
-        name: str,
-        version: int,
-        *,
-        author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
-        origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:
-        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
+    def _set_state(self, name: str, change: StateChange) -> Skill | None:
+        with self._locked(name):
+            skill = self._must(name)
+            if any(getattr(skill, k) != v for k, v in change.expects().items()):
+                return None
+            changed = skill.model_copy(
+                update={
+                    "status": change.status if change.status is not None else skill.status,
+                    "trust": change.trust if change.trust is not None else skill.trust,
+                    "updated_at": utcnow(),
+                }
+            )
+            if change.clear_evidence:
+                stats = changed.stats.model_copy(update={"evidence": TrustEvidence()})
+                changed = changed.model_copy(update={"stats": stats})
+            self._write(changed, None)
+        return changed
+
+    # -- SkillStorage ------------------------------------------------------------------------
+    def get(self, name: str) -> Skill:
+        return self._must(validate_skill_name(name))
 
     def versions(self, name: str) -> list[SkillVersion]:
         current = self._must(validate_skill_name(name))
         found = [v for v in self._read_versions(name) if v.version <= current.version]
         return sorted(found, key=lambda v: v.version)
-
-    def get_version(self, name: str, version: int) -> SkillVersion:
-        for v in self.versions(name):
-            if v.version == version:
-                return v
-        raise SkillNotFound(f"skill {name!r} has no version {version}")
-
-    def set_state(
-        self,
-        name: str,
-        *,
-        status: SkillStatus | None = None,
-        trust: TrustLevel | None = None,
-        expect_status: SkillStatus | None = None,
-        expect_trust: TrustLevel | None = None,
-        expect_version: int | None = None,
-        clear_evidence: bool = False,
-    ) -> Skill | None:
-        validate_skill_name(name)
-        with self._locked(name):
-            skill = self._must(name)
-            if (
-                (expect_status is not None and skill.status != expect_status)
-                or (expect_trust is not None and skill.trust != expect_trust)
-                or (expect_version is not None and skill.version != expect_version)
-            ):
-                return None
-            changed = skill.model_copy(
-                update={
-                    "status": SkillStatus(status) if status is not None else skill.status,
-                    "trust": TrustLevel(trust) if trust is not None else skill.trust,
-                    "updated_at": utcnow(),
-                }
-            )
-            if clear_evidence:
-                stats = changed.stats.model_copy(update={"evidence": TrustEvidence()})
-                changed = changed.model_copy(update={"stats": stats})
-            self._write(changed, None)
-        return changed
 
     def record_execution(self, name: str, run: RunRecord) -> Skill:
         validate_skill_name(name)
@@ -281,18 +187,3 @@ class DocumentStorage:
             name: (r["hash"], base64.b64decode(r["vector"]))
             for name, r in self._read_embeddings(model).items()
         }
-
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def iter_lines(data: bytes) -> Iterator[bytes]:
-    for line in data.splitlines():
-        if line.strip():
-            yield line

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import NAME_PATTERN, RunRecord, Skill, SkillVersion
-from .document import DocumentStorage, iter_lines
+from .document import DocumentStorage
 from .text import InvertedIndex
 
 _VALID = re.compile(NAME_PATTERN)
@@ -47,6 +47,13 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """The non-blank lines of a JSON-lines file."""
+    for line in data.splitlines():
+        if line.strip():
+            yield line
 
 
 def _slug(model: str) -> str:
@@ -72,8 +79,9 @@ _CACHE = _IndexCache()
 class FileSkillStorage(DocumentStorage):
     """Skills as files under ``root``. ``FileSkillStorage("/var/lib/skills", tenant="acme")``."""
 
-    def __init__(self, root: str | os.PathLike[str], tenant: str = "default", *,
-                 fsync: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self, root: str | os.PathLike[str], tenant: str = "default", *, fsync: bool = True
+    ) -> None:
         super().__init__(tenant)
         self.root = Path(root)
         self.fsync = fsync
@@ -112,10 +120,14 @@ class FileSkillStorage(DocumentStorage):
         folder = self.dir / skill.name
         if version is not None:
             (folder / "versions").mkdir(parents=True, exist_ok=True)
-            atomic_write(folder / "versions" / f"{version.version:06d}.json",
-                         version.model_dump_json(indent=1).encode(), fsync=self.fsync)  # fmt: skip
-        atomic_write(folder / "meta.json", skill.model_dump_json(indent=1).encode(),
-                     fsync=self.fsync)  # fmt: skip
+            atomic_write(
+                folder / "versions" / f"{version.version:06d}.json",
+                version.model_dump_json(indent=1).encode(),
+                fsync=self.fsync,
+            )
+        atomic_write(
+            folder / "meta.json", skill.model_dump_json(indent=1).encode(), fsync=self.fsync
+        )
         if version is not None:
             atomic_write(folder / "code.py", skill.code.encode(), fsync=self.fsync)
             self._content_changed(skill.name, skill)
@@ -143,7 +155,7 @@ class FileSkillStorage(DocumentStorage):
         except FileNotFoundError:
             return []
         out = []
-        for line in iter_lines(data):
+        for line in _lines(data):
             with contextlib.suppress(ValueError):  # a torn last line after a crash
                 out.append(RunRecord.model_validate_json(line))
         return out
@@ -161,8 +173,7 @@ class FileSkillStorage(DocumentStorage):
     def _write_embedding(self, name: str, model: str, record: dict[str, Any]) -> None:
         folder = self.dir / name / "embeddings"
         folder.mkdir(exist_ok=True)
-        atomic_write(folder / f"{_slug(model)}.json", json.dumps(record).encode(),
-                     fsync=self.fsync)  # fmt: skip
+        atomic_write(folder / f"{_slug(model)}.json", json.dumps(record).encode(), fsync=self.fsync)
 
     def _read_embeddings(self, model: str) -> dict[str, dict[str, Any]]:
         found = {}
@@ -205,11 +216,11 @@ class FileSkillStorage(DocumentStorage):
                     index.put(name, skill)
                 _CACHE.entries[self._key] = (generation + 1, index)
 
-    def _ranked(self, query: str, limit: int | None) -> list[tuple[str, float]]:
+    def _ranked(self, terms: list[str], limit: int | None) -> list[tuple[str, float]]:
         with _CACHE.lock:
             cached = _CACHE.entries.get(self._key)
             if cached is not None and cached[0] == self._generation():
-                return cached[1].search(query, limit)
+                return cached[1].search(terms, limit)
         with self._flock(_GENERATION):  # no content change while we rebuild
             generation = self._generation()
             index = InvertedIndex()
@@ -219,4 +230,4 @@ class FileSkillStorage(DocumentStorage):
                     index.put(name, skill)
             with _CACHE.lock:
                 _CACHE.entries[self._key] = (generation, index)
-                return index.search(query, limit)
+                return index.search(terms, limit)

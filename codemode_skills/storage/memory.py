@@ -126,6 +126,6 @@ class MemorySkillStorage(DocumentStorage):
         with self._t.lock:
             return list(self._t.entries)
 
-    def _ranked(self, query: str, limit: int | None) -> list[tuple[str, float]]:
+    def _ranked(self, terms: list[str], limit: int | None) -> list[tuple[str, float]]:
         with self._t.lock:  # writers change the index in place
-            return self._t.index.search(query, limit)
+            return self._t.index.search(terms, limit)

@@ -13,33 +13,25 @@ transaction (standalone servers have none). The search index lives in the docume
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import SkillConflict, SkillExists, SkillNotFound, StorageError
+from ..errors import SkillConflict, StorageError
 from ..records import (
     RECENT_WINDOW,
     Evidence,
     RunRecord,
-    SearchHit,
     Skill,
-    SkillChanges,
-    SkillOrigin,
-    SkillSpec,
-    SkillStatus,
     SkillVersion,
     TrustEvidence,
-    TrustLevel,
-    create_skill,
-    next_version,
     utcnow,
     validate_skill_name,
 )
-from ..security.context import validate_tenant
-from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
+from .arguments import SkillFilter, StateChange
+from .base import Ranking, StorageBase, not_found
 from .mongo_evidence import evidence_update
 from .mongo_index import MongoTermIndex
-from .text import document_terms, query_terms
+from .text import document_terms
 
 try:
     import pymongo
@@ -87,8 +79,13 @@ def _to_skill(doc: dict[str, Any]) -> Skill:
 
 def _document(skill: Skill, note: str | None = None) -> dict[str, Any]:
     doc = skill.model_dump(mode="python", exclude={"id"})
-    doc.update(_id=skill.id, skill_id=skill.id, status=skill.status.value,
-               trust=skill.trust.value, note=note)  # fmt: skip
+    doc.update(
+        _id=skill.id,
+        skill_id=skill.id,
+        status=skill.status.value,
+        trust=skill.trust.value,
+        note=note,
+    )
     tf = document_terms(skill)
     doc.update(terms=sorted(tf), doc_length=sum(tf.values()))
     return doc
@@ -100,11 +97,11 @@ def _post(index: MongoTermIndex, skill: Skill) -> dict[str, int]:
     return tf
 
 
-class MongoSkillStorage:
+class MongoSkillStorage(StorageBase):
     """MongoDB storage. ``MongoSkillStorage("mongodb://localhost/app", tenant="acme")``."""
 
     def __init__(self, url: str = "mongodb://localhost:27017", tenant: str = "default") -> None:
-        self.tenant = validate_tenant(tenant)
+        super().__init__(tenant)
         self.url = url
         self.db = _database(url)
         self._skills = self.db["skills"]
@@ -125,7 +122,7 @@ class MongoSkillStorage:
     def _doc(self, name: str) -> dict[str, Any]:
         doc = self._skills.find_one(self._key(name))
         if doc is None:
-            raise SkillNotFound(f"no skill named {name!r}")
+            raise not_found(name)
         return doc
 
     def _save_version(self, doc: dict[str, Any]) -> SkillVersion:
@@ -142,25 +139,18 @@ class MongoSkillStorage:
             pass  # already copied
         return v
 
-    def create(
-        self, spec: SkillSpec, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
-    ) -> Skill:  # fmt: skip
-        validate_skill_name(spec.name)
-        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust, origin=origin)
+    # -- StorageBase hooks ---------------------------------------------------------------
+    def _insert(self, skill: Skill) -> bool:
         doc = _document(skill)
         tf = _post(self._index, skill)  # first: a crash leaves a posting, not a lost skill
         try:
             self._skills.insert_one(doc)
         except DuplicateKeyError:
             self._index.withdraw(skill.id, tf)
-            raise SkillExists(f"a skill named {spec.name!r} already exists") from None
+            return False
         self._index.count(skill.id, 1, doc["doc_length"])
         self._save_version(doc)
-        return skill
-
-    def get(self, name: str) -> Skill:
-        return _to_skill(self._doc(name))
+        return True
 
     def _query(self, keep: SkillFilter) -> dict[str, Any]:
         query: dict[str, Any] = {"tenant": self.tenant}
@@ -172,38 +162,18 @@ class MongoSkillStorage:
             query["tags"] = keep.tag
         return query
 
-    def list(
-        self,
-        *,
-        status: SkillStatus | Iterable[SkillStatus] | None = None,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-        limit: int | None = None,
-    ) -> list[Skill]:
-        cursor = self._skills.find(self._query(SkillFilter.of(status, trust, tag)), _INTERNAL_OUT)
-        cursor = cursor.sort("name", 1)
+    def _list(self, keep: SkillFilter, limit: int | None) -> list[Skill]:
+        cursor = self._skills.find(self._query(keep), _INTERNAL_OUT).sort("name", 1)
         if limit is not None:
             cursor = cursor.limit(limit)
         return [_to_skill(d) for d in cursor]
 
-    def _load_ids(self, ids: list[str]) -> dict[str, Skill]:
-        docs = self._skills.find({"_id": {"$in": ids}, "tenant": self.tenant}, _INTERNAL_OUT)
+    def _load(self, keys: list[str]) -> dict[str, Skill]:
+        docs = self._skills.find({"_id": {"$in": keys}, "tenant": self.tenant}, _INTERNAL_OUT)
         return {d["skill_id"]: _to_skill(d) for d in docs}
 
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 10,
-        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-    ) -> list[SearchHit]:
-        terms = query_terms(query)
-        if not terms or limit <= 0:
-            return []
-        keep = SkillFilter.of(status, trust, tag)
-        return ranked_search(lambda n: self._index.rank(terms, n), self._load_ids, keep, limit)
+    def _ranking(self, terms: list[str]) -> Ranking:
+        return lambda limit: self._index.rank(terms, limit)
 
     def _compare_and_set(self, doc: dict[str, Any], new: dict[str, Any]) -> bool:
         match = {  # any change since ``doc`` was read (a run counted too) fails the swap
@@ -215,33 +185,12 @@ class MongoSkillStorage:
         }
         return self._skills.replace_one(match, new).matched_count == 1
 
-    def update(
-        self,
-        name: str,
-        changes: SkillChanges,
-        *,
-        author: str | None = None,
-        note: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
-        expected_version: int | None = None,
-        origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:
+    def _update(self, name: str, edit: Callable[[Skill], Skill], note: str | None) -> Skill:
         posted: set[str] = set()
         for _ in range(_CAS_RETRIES):
             doc = self._doc(name)
-            if expected_version is not None and doc["version"] != expected_version:
-                found = doc["version"]
-                raise SkillConflict(f"{name!r} is at version {found}, not {expected_version}")
             self._save_version(doc)  # in case its writer died before copying it
-            skill = next_version(
-                _to_skill(doc),
-                changes.content(),
-                author=author,
-                trust=trust,
-                origin=origin,
-                review_edits=review_edits,
-            )
+            skill = edit(_to_skill(doc))
             new = _document(skill, note)
             posted |= set(_post(self._index, skill))
             if self._compare_and_set(doc, new):
@@ -251,12 +200,24 @@ class MongoSkillStorage:
                 return skill
         raise SkillConflict(f"{name!r} kept changing while being updated; try again")
 
-    def rollback(
-        self, name: str, version: int, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:  # fmt: skip
-        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
+    def _set_state(self, name: str, change: StateChange) -> Skill | None:
+        changes: dict[str, Any] = {"updated_at": utcnow(), **change.sets()}
+        if change.clear_evidence:
+            changes["stats.evidence"] = TrustEvidence().model_dump()
+        doc = self._skills.find_one_and_update(
+            {**self._key(name), **change.expects()},
+            {"$set": changes},
+            projection=_INTERNAL_OUT,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            self._doc(name)  # raises SkillNotFound if that is why
+            return None
+        return _to_skill(doc)
+
+    # -- SkillStorage --------------------------------------------------------------------
+    def get(self, name: str) -> Skill:
+        return _to_skill(self._doc(name))
 
     def versions(self, name: str) -> list[SkillVersion]:
         doc = self._doc(name)
@@ -267,46 +228,6 @@ class MongoSkillStorage:
         if not history or history[-1].version != doc["version"]:
             history.append(self._save_version(doc))
         return history
-
-    def get_version(self, name: str, version: int) -> SkillVersion:
-        for v in self.versions(name):
-            if v.version == version:
-                return v
-        raise SkillNotFound(f"skill {name!r} has no version {version}")
-
-    def set_state(
-        self,
-        name: str,
-        *,
-        status: SkillStatus | None = None,
-        trust: TrustLevel | None = None,
-        expect_status: SkillStatus | None = None,
-        expect_trust: TrustLevel | None = None,
-        expect_version: int | None = None,
-        clear_evidence: bool = False,
-    ) -> Skill | None:
-        match = self._key(name)
-        changes: dict[str, Any] = {"updated_at": utcnow()}
-        if clear_evidence:
-            changes["stats.evidence"] = TrustEvidence().model_dump()
-        if status is not None:
-            changes["status"] = SkillStatus(status).value
-        if trust is not None:
-            changes["trust"] = TrustLevel(trust).value
-        if expect_status is not None:
-            match["status"] = SkillStatus(expect_status).value
-        if expect_trust is not None:
-            match["trust"] = TrustLevel(expect_trust).value
-        if expect_version is not None:
-            match["version"] = expect_version
-        doc = self._skills.find_one_and_update(
-            match, {"$set": changes}, projection=_INTERNAL_OUT,
-            return_document=ReturnDocument.AFTER,
-        )  # fmt: skip
-        if doc is None:
-            self._doc(name)  # raises SkillNotFound if that is why
-            return None
-        return _to_skill(doc)
 
     def record_execution(self, name: str, run: RunRecord) -> Skill:
         match = self._key(name)
@@ -332,10 +253,14 @@ class MongoSkillStorage:
         )
         if doc is None:  # missing, or a run of a version that is no longer current
             doc = self._doc(name)
-        self._runs.insert_one({
-            "skill_id": doc["skill_id"], "tenant": self.tenant,
-            **run.model_dump(mode="python"), "version": run.version or doc["version"],
-        })  # fmt: skip
+        self._runs.insert_one(
+            {
+                "skill_id": doc["skill_id"],
+                "tenant": self.tenant,
+                **run.model_dump(mode="python"),
+                "version": run.version or doc["version"],
+            }
+        )
         return _to_skill(doc)
 
     def record_evidence(self, name: str, evidence: Evidence) -> Skill:
@@ -374,10 +299,16 @@ class MongoSkillStorage:
         doc = self._doc(name)
         self._embeddings.replace_one(
             {"_id": f"{doc['_id']}/{model}"},
-            {"skill_id": doc["_id"], "tenant": self.tenant, "name": doc["name"], "model": model,
-             "hash": content_hash, "vector": vector},
+            {
+                "skill_id": doc["_id"],
+                "tenant": self.tenant,
+                "name": doc["name"],
+                "model": model,
+                "hash": content_hash,
+                "vector": vector,
+            },
             upsert=True,
-        )  # fmt: skip
+        )
 
     def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
         found = self._embeddings.find({"tenant": self.tenant, "model": model})
@@ -385,12 +316,3 @@ class MongoSkillStorage:
 
     def count(self) -> int:
         return self._skills.count_documents({"tenant": self.tenant})
-
-    def close(self) -> None:
-        """Clients are shared per URL and closed at exit."""
-
-    def __enter__(self) -> MongoSkillStorage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

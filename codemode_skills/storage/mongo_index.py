@@ -15,7 +15,6 @@ totals for BM25 (document count and length) live in one more document, kept with
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +24,8 @@ BUCKETS = 32
 
 
 class MongoTermIndex:
+    """One tenant's postings and totals in the ``skill_terms`` collection."""
+
     def __init__(self, collection: Any, tenant: str) -> None:
         self._c = collection
         self._tenant = tenant
@@ -84,7 +85,3 @@ class MongoTermIndex:
                 lengths[skill_id] = length
         avg = total / n if n > 0 else 0.0
         return bm25(terms, postings, lengths, n_docs=n, avg_length=avg, limit=limit)
-
-    def drop(self) -> None:
-        """Forget the tenant's whole index (tests and tenant deletion)."""
-        self._c.delete_many({"_id": {"$regex": f"^{re.escape(self._tenant)}/"}})

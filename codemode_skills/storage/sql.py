@@ -10,92 +10,82 @@ for the duration of the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import SkillConflict, SkillExists, SkillNotFound
 from ..records import (
     RECENT_WINDOW,
     Evidence,
     RunRecord,
-    SearchHit,
     Skill,
-    SkillChanges,
-    SkillOrigin,
-    SkillSpec,
-    SkillStats,
-    SkillStatus,
     SkillVersion,
-    TrustEvidence,
-    TrustLevel,
     apply_evidence,
-    create_skill,
-    next_version,
     utcnow,
     validate_skill_name,
 )
-from ..security.context import validate_tenant
-from .base import SEARCHABLE, SkillFilter, ranked_search, rollback_by_update
+from .arguments import SkillFilter, StateChange
+from .base import Ranking, StorageBase, not_found
 from .sql_engine import get_engine
 from .sql_models import EmbeddingRow, RunRow, SkillRow, TagRow, TermRow, VersionRow
-from .text import bm25, document_terms, query_terms
+from .text import bm25, document_terms
+
+#: ``SkillStats`` fields kept in ``cms_skills`` columns of the same name (``recent`` is
+#: kept as a string of "1"/"0", ``evidence`` as JSON).
+_STAT_COLUMNS = (
+    "executions",
+    "successes",
+    "failures",
+    "last_used_at",
+    "last_error",
+    "total_duration_ms",
+)
+#: ``Skill`` fields kept in ``cms_skills`` columns of the same name.
+_SKILL_COLUMNS = tuple(f for f in Skill.model_fields if f != "stats")
+#: ``SkillVersion`` fields kept in ``cms_versions`` columns (the rest is ``content``).
+_VERSION_COLUMNS = frozenset({"version", "created_at", "author", "note"})
 
 
 def _to_skill(row: SkillRow) -> Skill:
-    return Skill(
-        id=row.id, tenant=row.tenant, name=row.name, description=row.description,
-        code=row.code, input_schema=row.input_schema, output_schema=row.output_schema,
-        usage_hints=row.usage_hints, tags=row.tags, depends_on=row.depends_on,
-        version=row.version, status=SkillStatus(row.status), trust=TrustLevel(row.trust),
-        created_at=row.created_at, updated_at=row.updated_at, author=row.author,
-        stats=SkillStats(
-            executions=row.executions, successes=row.successes, failures=row.failures,
-            recent=[c == "1" for c in row.recent], last_used_at=row.last_used_at,
-            last_error=row.last_error, total_duration_ms=row.total_duration_ms,
-            evidence=TrustEvidence.model_validate(row.evidence or {}),
-        ),
-        origin=SkillOrigin.model_validate(row.origin) if row.origin else None,
-    )  # fmt: skip
+    stats: dict[str, Any] = {c: getattr(row, c) for c in _STAT_COLUMNS}
+    stats.update(recent=[c == "1" for c in row.recent], evidence=row.evidence or {})
+    return Skill.model_validate({**{f: getattr(row, f) for f in _SKILL_COLUMNS}, "stats": stats})
 
 
 def _values(skill: Skill) -> dict[str, Any]:
     stats = skill.stats
     values = skill.model_dump(exclude={"stats", "origin"}, mode="python")
+    values.update({c: getattr(stats, c) for c in _STAT_COLUMNS})
     values.update(
+        status=skill.status.value,
+        trust=skill.trust.value,
+        recent="".join("1" if ok else "0" for ok in stats.recent),
         evidence=stats.evidence.model_dump(mode="json"),
         origin=skill.origin.model_dump(mode="json") if skill.origin else None,
-    )
-    values.update(
-        status=skill.status.value, trust=skill.trust.value, executions=stats.executions,
-        successes=stats.successes, failures=stats.failures,
-        recent="".join("1" if ok else "0" for ok in stats.recent),
-        last_used_at=stats.last_used_at, last_error=stats.last_error,
-        total_duration_ms=stats.total_duration_ms,
         doc_length=sum(document_terms(skill).values()),
-    )  # fmt: skip
+    )
     return values
 
 
 def _version_values(skill_id: str, v: SkillVersion) -> dict[str, Any]:
-    content = v.model_dump(mode="json", exclude={"version", "created_at", "author", "note"})
-    return dict(skill_id=skill_id, version=v.version, content=content, created_at=v.created_at,
-                author=v.author, note=v.note)  # fmt: skip
+    content = v.model_dump(mode="json", exclude=_VERSION_COLUMNS)
+    return {"skill_id": skill_id, "content": content, **v.model_dump(include=_VERSION_COLUMNS)}
 
 
 def _to_version(row: VersionRow) -> SkillVersion:
-    return SkillVersion(version=row.version, created_at=row.created_at, author=row.author,
-                        note=row.note, **row.content)  # fmt: skip
+    return SkillVersion.model_validate(
+        {**row.content, **{c: getattr(row, c) for c in _VERSION_COLUMNS}}
+    )
 
 
-class SQLSkillStorage:
+class SQLSkillStorage(StorageBase):
     """SQL storage. ``SQLSkillStorage("sqlite:///skills.db", tenant="acme")``."""
 
     def __init__(self, url: str = "sqlite:///skills.db", tenant: str = "default") -> None:
-        self.tenant = validate_tenant(tenant)
+        super().__init__(tenant)
         self.url = url
         self.engine = get_engine(url)
 
@@ -113,7 +103,7 @@ class SQLSkillStorage:
         stmt = select(SkillRow).where(self._where(name))
         row = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
         if row is None:
-            raise SkillNotFound(f"no skill named {name!r}")
+            raise not_found(name)
         return row
 
     def _index(self, session: Session, skill: Skill, *, replace: bool) -> None:
@@ -130,13 +120,8 @@ class SQLSkillStorage:
             tags = [{"skill_id": skill.id, "tag": t, "tenant": self.tenant} for t in skill.tags]
             session.execute(insert(TagRow), tags)
 
-    # -- SkillStorage --------------------------------------------------------------------
-    def create(
-        self, spec: SkillSpec, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
-    ) -> Skill:  # fmt: skip
-        validate_skill_name(spec.name)
-        skill = create_skill(spec, tenant=self.tenant, author=author, trust=trust, origin=origin)
+    # -- StorageBase hooks ---------------------------------------------------------------
+    def _insert(self, skill: Skill) -> bool:
         try:
             with Session(self.engine) as session, session.begin():
                 session.execute(insert(SkillRow).values(**_values(skill)))
@@ -145,22 +130,10 @@ class SQLSkillStorage:
                 )
                 self._index(session, skill, replace=False)
         except IntegrityError:
-            raise SkillExists(f"a skill named {spec.name!r} already exists") from None
-        return skill
+            return False
+        return True
 
-    def get(self, name: str) -> Skill:
-        with Session(self.engine) as session:
-            return _to_skill(self._row(session, name))
-
-    def list(
-        self,
-        *,
-        status: SkillStatus | Iterable[SkillStatus] | None = None,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-        limit: int | None = None,
-    ) -> list[Skill]:
-        keep = SkillFilter.of(status, trust, tag)
+    def _list(self, keep: SkillFilter, limit: int | None) -> list[Skill]:
         stmt = select(SkillRow).where(SkillRow.tenant == self.tenant).order_by(SkillRow.name)
         if keep.status is not None:
             stmt = stmt.where(SkillRow.status.in_([s.value for s in keep.status]))
@@ -173,23 +146,13 @@ class SQLSkillStorage:
         with Session(self.engine) as session:
             return [_to_skill(row) for row in session.scalars(stmt)]
 
-    def _load_ids(self, ids: list[str]) -> dict[str, Skill]:
+    def _load(self, keys: list[str]) -> dict[str, Skill]:
         with Session(self.engine) as session:
-            rows = session.scalars(select(SkillRow).where(SkillRow.id.in_(ids)))
+            rows = session.scalars(select(SkillRow).where(SkillRow.id.in_(keys)))
             return {row.id: _to_skill(row) for row in rows}
 
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 10,
-        status: SkillStatus | Iterable[SkillStatus] | None = SEARCHABLE,
-        trust: TrustLevel | Iterable[TrustLevel] | None = None,
-        tag: str | None = None,
-    ) -> list[SearchHit]:
-        terms = query_terms(query)
-        if not terms or limit <= 0:
-            return []
+    def _ranking(self, terms: list[str]) -> Ranking:
+        """One query reads the postings of ``terms``; every cut is ranked from them."""
         with Session(self.engine) as session:
             n, avg = session.execute(
                 select(func.count(), func.avg(SkillRow.doc_length)).where(
@@ -206,37 +169,14 @@ class SQLSkillStorage:
         for skill_id, term, tf, length in rows:
             postings.setdefault(term, {})[skill_id] = tf
             lengths[skill_id] = length
-        keep = SkillFilter.of(status, trust, tag)
+        avg_length = float(avg or 0)
+        return lambda cut: bm25(
+            terms, postings, lengths, n_docs=n, avg_length=avg_length, limit=cut
+        )
 
-        def rank(cut: int | None) -> list[tuple[str, float]]:
-            return bm25(terms, postings, lengths, n_docs=n, avg_length=float(avg or 0), limit=cut)
-
-        return ranked_search(rank, self._load_ids, keep, limit)
-
-    def update(
-        self,
-        name: str,
-        changes: SkillChanges,
-        *,
-        author: str | None = None,
-        note: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED,
-        expected_version: int | None = None,
-        origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:
+    def _update(self, name: str, edit: Callable[[Skill], Skill], note: str | None) -> Skill:
         with Session(self.engine) as session, session.begin():
-            row = self._row(session, name, lock=True)
-            if expected_version is not None and row.version != expected_version:
-                raise SkillConflict(f"{name!r} is at version {row.version}, not {expected_version}")
-            skill = next_version(
-                _to_skill(row),
-                changes.content(),
-                author=author,
-                trust=trust,
-                origin=origin,
-                review_edits=review_edits,
-            )
+            skill = edit(_to_skill(self._row(session, name, lock=True)))
             values = _values(skill)
             session.execute(update(SkillRow).where(SkillRow.id == skill.id).values(**values))
             session.execute(
@@ -245,12 +185,24 @@ class SQLSkillStorage:
             self._index(session, skill, replace=True)
         return skill
 
-    def rollback(
-        self, name: str, version: int, *, author: str | None = None,
-        trust: TrustLevel = TrustLevel.UNTRUSTED, origin: SkillOrigin | None = None,
-        review_edits: bool = False,
-    ) -> Skill:  # fmt: skip
-        return rollback_by_update(self, name, version, author, trust, origin, review_edits)
+    def _set_state(self, name: str, change: StateChange) -> Skill | None:
+        stmt = update(SkillRow).where(self._where(name)).values(updated_at=utcnow())
+        stmt = stmt.values(**change.sets())
+        if change.clear_evidence:
+            stmt = stmt.values(evidence=None)
+        for column, value in change.expects().items():
+            stmt = stmt.where(getattr(SkillRow, column) == value)
+        with Session(self.engine) as session, session.begin():
+            row = session.scalars(stmt.returning(SkillRow)).one_or_none()
+            if row is not None:
+                return _to_skill(row)
+            self._row(session, name)  # raises SkillNotFound if that is why
+            return None
+
+    # -- SkillStorage --------------------------------------------------------------------
+    def get(self, name: str) -> Skill:
+        with Session(self.engine) as session:
+            return _to_skill(self._row(session, name))
 
     def versions(self, name: str) -> list[SkillVersion]:
         with Session(self.engine) as session:
@@ -260,44 +212,10 @@ class SQLSkillStorage:
             )
             return [_to_version(v) for v in rows]
 
-    def get_version(self, name: str, version: int) -> SkillVersion:
+    def _version(self, name: str, version: int) -> SkillVersion | None:
         with Session(self.engine) as session:
-            row = self._row(session, name)
-            found = session.get(VersionRow, (row.id, version))
-            if found is None:
-                raise SkillNotFound(f"skill {name!r} has no version {version}")
-            return _to_version(found)
-
-    def set_state(
-        self,
-        name: str,
-        *,
-        status: SkillStatus | None = None,
-        trust: TrustLevel | None = None,
-        expect_status: SkillStatus | None = None,
-        expect_trust: TrustLevel | None = None,
-        expect_version: int | None = None,
-        clear_evidence: bool = False,
-    ) -> Skill | None:
-        stmt = update(SkillRow).where(self._where(name)).values(updated_at=utcnow())
-        if clear_evidence:
-            stmt = stmt.values(evidence=None)
-        if status is not None:
-            stmt = stmt.values(status=SkillStatus(status).value)
-        if trust is not None:
-            stmt = stmt.values(trust=TrustLevel(trust).value)
-        if expect_status is not None:
-            stmt = stmt.where(SkillRow.status == SkillStatus(expect_status).value)
-        if expect_trust is not None:
-            stmt = stmt.where(SkillRow.trust == TrustLevel(expect_trust).value)
-        if expect_version is not None:
-            stmt = stmt.where(SkillRow.version == expect_version)
-        with Session(self.engine) as session, session.begin():
-            row = session.scalars(stmt.returning(SkillRow)).one_or_none()
-            if row is not None:
-                return _to_skill(row)
-            self._row(session, name)  # raises SkillNotFound if that is why
-            return None
+            found = session.get(VersionRow, (self._row(session, name).id, version))
+            return _to_version(found) if found is not None else None
 
     def record_execution(self, name: str, run: RunRecord) -> Skill:
         bit = "1" if run.success else "0"
@@ -325,11 +243,18 @@ class SQLSkillStorage:
             row = session.scalars(stmt.returning(SkillRow)).one_or_none()
             if row is None:  # missing, or a run of a version that is no longer current
                 row = self._row(session, name)
-            session.execute(insert(RunRow).values(
-                skill_id=row.id, version=run.version or row.version, at=run.at,
-                success=run.success, duration_ms=run.duration_ms, error=run.error,
-                caller=run.caller, execution=run.execution,
-            ))  # fmt: skip
+            session.execute(
+                insert(RunRow).values(
+                    skill_id=row.id,
+                    version=run.version or row.version,
+                    at=run.at,
+                    success=run.success,
+                    duration_ms=run.duration_ms,
+                    error=run.error,
+                    caller=run.caller,
+                    execution=run.execution,
+                )
+            )
             return _to_skill(row)
 
     def record_evidence(self, name: str, evidence: Evidence) -> Skill:
@@ -346,9 +271,11 @@ class SQLSkillStorage:
         with Session(self.engine) as session:
             row = self._row(session, name)
             rows = session.scalars(
-                select(RunRow).where(RunRow.skill_id == row.id).order_by(RunRow.id.desc())
+                select(RunRow)
+                .where(RunRow.skill_id == row.id)
+                .order_by(RunRow.id.desc())
                 .limit(max(limit, 0))
-            )  # fmt: skip
+            )
             return [RunRecord.model_validate(r, from_attributes=True) for r in rows]
 
     def delete(self, name: str) -> bool:
@@ -367,10 +294,15 @@ class SQLSkillStorage:
             row = self._row(session, name, lock=True)
             key = (EmbeddingRow.skill_id == row.id) & (EmbeddingRow.model == model)
             session.execute(delete(EmbeddingRow).where(key))
-            session.execute(insert(EmbeddingRow).values(
-                skill_id=row.id, model=model, tenant=self.tenant, content_hash=content_hash,
-                vector=vector,
-            ))  # fmt: skip
+            session.execute(
+                insert(EmbeddingRow).values(
+                    skill_id=row.id,
+                    model=model,
+                    tenant=self.tenant,
+                    content_hash=content_hash,
+                    vector=vector,
+                )
+            )
 
     def embeddings(self, model: str) -> dict[str, tuple[str, bytes]]:
         stmt = (
@@ -389,12 +321,3 @@ class SQLSkillStorage:
                 )
                 or 0
             )
-
-    def close(self) -> None:
-        """Engines are shared per URL; ``sql_engine.dispose_all()`` closes them."""
-
-    def __enter__(self) -> SQLSkillStorage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -24,7 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
 #: 2: ``cms_skills.evidence`` and ``.origin`` (trust counts independent executions only)
 #: and ``cms_runs.execution``; ``sql_engine.MIGRATIONS[1]`` adds them to a version-1 store.
@@ -96,14 +96,19 @@ class SkillRow(Base):
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+def _skill_id(*, primary_key: bool) -> MappedColumn[str]:
+    """The ``skill_id`` column of a table whose rows belong to one ``cms_skills`` row."""
+    return mapped_column(
+        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=primary_key
+    )
+
+
 class VersionRow(Base):
     """Every version's content (history and rollback)."""
 
     __tablename__ = "cms_versions"
 
-    skill_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=True
-    )
+    skill_id: Mapped[str] = _skill_id(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -117,21 +122,19 @@ class TermRow(Base):
     __tablename__ = "cms_terms"
     __table_args__ = (Index("ix_cms_terms_tenant_term", "tenant", "term"),)
 
-    skill_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=True
-    )
+    skill_id: Mapped[str] = _skill_id(primary_key=True)
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(128))
     tf: Mapped[int] = mapped_column(Integer)
 
 
 class TagRow(Base):
+    """A skill's tags, indexed per tenant (``list(tag=...)``)."""
+
     __tablename__ = "cms_tags"
     __table_args__ = (Index("ix_cms_tags_tenant_tag", "tenant", "tag"),)
 
-    skill_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=True
-    )
+    skill_id: Mapped[str] = _skill_id(primary_key=True)
     tag: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(128))
 
@@ -142,9 +145,7 @@ class EmbeddingRow(Base):
     __tablename__ = "cms_embeddings"
     __table_args__ = (Index("ix_cms_embeddings_tenant_model", "tenant", "model"),)
 
-    skill_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE"), primary_key=True
-    )
+    skill_id: Mapped[str] = _skill_id(primary_key=True)
     model: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(128))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -158,9 +159,7 @@ class RunRow(Base):
     __table_args__ = (Index("ix_cms_runs_skill", "skill_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    skill_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cms_skills.id", ondelete="CASCADE")
-    )
+    skill_id: Mapped[str] = _skill_id(primary_key=False)
     version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     success: Mapped[bool] = mapped_column(Boolean)
@@ -171,7 +170,8 @@ class RunRow(Base):
 
 
 class AuditRow(Base):
-    """One audit record (``codemode_skills.security.audit``); created with the schema."""
+    """One audit record (``security.audit.AuditRecord``, written by ``storage.audit``);
+    created with the schema."""
 
     __tablename__ = "cms_audit"
     __table_args__ = (Index("ix_cms_audit_tenant_id", "tenant", "id"),)

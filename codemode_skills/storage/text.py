@@ -130,10 +130,13 @@ class InvertedIndex:
                 if not plist:
                     del self.postings[term]
 
-    def search(self, query: str, limit: int | None = None) -> list[tuple[str, float]]:
+    def search(self, terms: list[str], limit: int | None = None) -> list[tuple[str, float]]:
+        """The BM25 ranking of ``terms`` (``query_terms`` of a query) over the index."""
+        if isinstance(terms, str):  # a query string would be ranked letter by letter
+            raise TypeError("search() takes query_terms(query), not the query string")
         n = len(self.docs)
         return bm25(
-            query_terms(query),
+            terms,
             self.postings,
             self.lengths,
             n_docs=n,

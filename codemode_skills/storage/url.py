@@ -1,10 +1,15 @@
-"""``open_storage(url, tenant=...)``: pick a backend from a URL."""
+"""``open_storage(url, tenant=...)`` and ``open_audit_log(url)``: pick a backend from a URL.
+
+The SQL and MongoDB modules are imported only when their scheme is asked for, so opening
+a memory or file store (or audit log) works without the ``sql``/``mongo`` extras.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
 from ..errors import StorageError
+from ..security.audit import AuditLog, JsonLinesAuditLog, MemoryAuditLog
 from .base import SkillStorage
 
 
@@ -52,3 +57,19 @@ def open_storage(url: str, *, tenant: str = "default") -> SkillStorage:
         f"unknown storage scheme {scheme!r}: use memory://, file://, sqlite://, "
         "postgresql:// or mongodb://"
     )
+
+
+def open_audit_log(url: str) -> AuditLog:
+    """``memory://``, ``jsonl:///path/audit.jsonl`` (or a plain path), or a SQL URL
+    (``sqlite:///...``, ``postgresql://...``: the ``cms_audit`` table)."""
+    if url == "memory://":
+        return MemoryAuditLog()
+    if url.startswith("jsonl://"):
+        return JsonLinesAuditLog(url[len("jsonl://") :])
+    if url.startswith(("sqlite:", "postgresql")):
+        from .audit import SQLAuditLog
+
+        return SQLAuditLog(url)
+    if "://" not in url:
+        return JsonLinesAuditLog(url)
+    raise ValueError(f"unknown audit log URL {url!r}")

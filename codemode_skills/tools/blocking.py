@@ -17,9 +17,9 @@ share that executor with everything else the host does off the loop, storage abo
   ``SSRFGuard.fetch`` checks it between reads, and any blocking tool can check
   ``cancelled()`` or sleep with ``current_call().wait(s)``.
 
-"Execution" means the call context a driver dispatches the call in: a fresh budget when
-the driver opened one with ``enter_execution()``, else one per execution identity (its
-``request_id``), else one budget shared by every call without an identity.
+"Execution" means the call context a driver dispatches the call in: the budget of its
+execution scope when the driver opened one (``security.callscope.enter_execution``), else
+one per execution identity (its ``request_id``), else one shared by calls without one.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from ..security.callscope import CallScope, bind_call, current_execution
+from ..security.callscope import cancelled as cancelled
+from ..security.callscope import current_call as current_call
 from ..security.context import execution_identity
 
 T = TypeVar("T")
@@ -42,55 +45,11 @@ DEFAULT_THREADS = 32
 DEFAULT_PER_EXECUTION = 4
 
 
-class CallScope:
-    """One blocking call: ``cancelled`` turns true when the program that made it is gone."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    def wait(self, timeout: float) -> bool:
-        """Sleep up to ``timeout`` seconds, waking early on cancellation; True if
-        cancelled."""
-        return self._event.wait(timeout)
-
-
 class _Budget:
     """The calls one execution may have running (a semaphore that can be weakly held)."""
 
     def __init__(self, size: int) -> None:
         self.slots = asyncio.Semaphore(size)
-
-
-_SCOPE: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
-    "codemode_skills_blocking_call", default=None
-)
-_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
-    "codemode_skills_blocking_budget", default=None
-)
-
-
-def current_call() -> CallScope | None:
-    """The blocking call running in this thread (None outside one)."""
-    return _SCOPE.get()
-
-
-def cancelled() -> bool:
-    """Whether the program that made the current blocking call is gone."""
-    scope = _SCOPE.get()
-    return scope is not None and scope.cancelled
-
-
-def enter_execution() -> None:
-    """Give the calls dispatched in the current context a budget of their own. Drivers
-    call it once in the context each execution's calls are copied from."""
-    _BUDGET.set(_Budget(runner().per_execution))
 
 
 class BlockingRunner:
@@ -114,9 +73,11 @@ class BlockingRunner:
         return self._running
 
     def _budget(self) -> _Budget:
-        budget = _BUDGET.get()
-        if budget is not None:
-            return budget
+        scope = current_execution()
+        if scope is not None:
+            if scope.budget is None:
+                scope.budget = _Budget(self.per_execution)
+            return scope.budget
         identity = execution_identity()
         key = (asyncio.get_running_loop(), identity.request_id if identity else None)
         budget = self._budgets.get(key)
@@ -131,7 +92,7 @@ class BlockingRunner:
         async with budget.slots:
             scope = CallScope()
             context = contextvars.copy_context()
-            context.run(_SCOPE.set, scope)
+            context.run(bind_call, scope)
             loop = asyncio.get_running_loop()
             try:
                 return await loop.run_in_executor(self._executor, context.run, self._call, fn)

@@ -14,13 +14,12 @@ import inspect
 import json
 import keyword
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from ..errors import ToolDefinitionError, ToolError, ToolValidationError
-from ..sandbox.wire import POSITIONAL
 from ..security.audit import Redaction
 from . import blocking
 from .docstrings import parse_docstring
@@ -38,19 +37,20 @@ def validate_tool_name(name: str) -> str:
     return name
 
 
-def bind_positional(name: str, args: dict[str, Any], params: list[str]) -> dict[str, Any]:
+def bind_positional(
+    name: str, args: dict[str, Any], params: list[str], positional: Sequence[Any]
+) -> dict[str, Any]:
     """``f(a, b)`` from a program: give positional arguments the parameters' names, in
-    the order the schema declares them."""
-    if POSITIONAL not in args:
+    the order the schema declares them (the bridge takes them off the wire)."""
+    if not positional:
         return args
-    args = dict(args)
-    values = args.pop(POSITIONAL)
-    if not isinstance(values, list) or len(values) > len(params):
+    if not isinstance(positional, (list, tuple)) or len(positional) > len(params):
         raise ToolValidationError(
             f"{name}() takes at most {len(params)} positional argument(s) "
             f"({', '.join(params) or 'none'})"
         )
-    for param, value in zip(params, values, strict=False):  # fewer values than params
+    args = dict(args)
+    for param, value in zip(params, positional, strict=False):  # fewer values than params
         if param in args:
             raise ToolValidationError(f"{name}() got multiple values for argument {param!r}")
         args[param] = value
@@ -142,8 +142,14 @@ class Tool:
         )
         if problems:
             raise ToolDefinitionError(f"tool {name}: " + "; ".join(problems))
-        self = cls(name=name, description=description, fn=fn, input_model=_AnyInput,
-                   scopes=scopes, audit=audit)  # fmt: skip
+        self = cls(
+            name=name,
+            description=description,
+            fn=fn,
+            input_model=_AnyInput,
+            scopes=scopes,
+            audit=audit,
+        )
         self.input_schema = input_schema
         self.output_schema = output_schema or None
         self._schema_in = SchemaValidator(input_schema)
@@ -162,9 +168,12 @@ class Tool:
         """A plain sync tool: cheap enough to call straight from the I/O callback."""
         return not self._is_async and not self.blocking
 
-    def _bind(self, args: dict[str, Any]) -> Any:
+    def _params(self) -> list[str]:
+        return list(self.input_schema.get("properties", {}))
+
+    def _bind(self, args: dict[str, Any], positional: Sequence[Any] = ()) -> Any:
         """Validate ``args`` and return a zero-argument callable that runs the tool."""
-        args = bind_positional(self.name, args, list(self.input_schema.get("properties", {})))
+        args = bind_positional(self.name, args, self._params(), positional)
         if self._schema_in is not None:
             self._raise_input_problems(self._schema_in.problems(args))
             return lambda: self.fn(args)
@@ -179,9 +188,9 @@ class Tool:
         kwargs = {k: getattr(model, k) for k in type(model).model_fields}
         return lambda: self.fn(**kwargs)
 
-    def invoke_inline(self, args: dict[str, Any]) -> Any:
+    def invoke_inline(self, args: dict[str, Any], *, positional: Sequence[Any] = ()) -> Any:
         """``invoke`` for an ``inline`` tool, without an event loop round."""
-        call = self._bind(args)
+        call = self._bind(args, positional)
         try:
             value = call()
         except ToolError:
@@ -195,17 +204,17 @@ class Tool:
             raise ToolError(f"{self.name}() returned an awaitable: declare the function async")
         return self.encode_output(value)
 
-    async def invoke(self, args: dict[str, Any]) -> Any:
+    async def invoke(self, args: dict[str, Any], *, positional: Sequence[Any] = ()) -> Any:
         """Validate ``args``, call the function, validate and JSON-encode its result.
 
         JSON Schemas (``from_schema``: a skill's, written by a model) are applied on the
         schema pool, never on the event loop."""
         if self._schema_in is not None:
-            args = bind_positional(self.name, args, list(self.input_schema.get("properties", {})))
+            args = bind_positional(self.name, args, self._params(), positional)
             self._raise_input_problems(await self._schema_in.check(args))
             call = functools.partial(self.fn, args)
         else:
-            call = self._bind(args)
+            call = self._bind(args, positional)
         try:
             if self._is_async:
                 value = await call()

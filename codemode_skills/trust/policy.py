@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import SkillNotAllowed
 from ..records import Skill, TrustLevel
+
+
+class RunFlags(Protocol):
+    """What the policy reads of a caller (``skills.Caller`` has both)."""
+
+    @property
+    def unattended(self) -> bool: ...
+
+    @property
+    def allow_untrusted(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -14,7 +25,7 @@ class TrustPolicy:
 
     - ``require_review``: a promotion to ``trusted`` is held: the skill's status becomes
       ``pending_review`` (it keeps running at its current level) until an administrator
-      approves (``SkillManager.approve``) or rejects it. ``trusted`` then means
+      approves (``SkillLibrary.approve``) or rejects it. ``trusted`` then means
       *approved*, and unattended callers need it: a level the strategy grants on runs
       alone (``provisional``) is not enough to run with nobody watching. A description,
       hint or tag edit of a trusted skill sends it back to review.
@@ -29,27 +40,26 @@ class TrustPolicy:
     min_trust: TrustLevel = TrustLevel.UNTRUSTED
     unattended_min_trust: TrustLevel = TrustLevel.PROVISIONAL
 
-    def needs_approval(self, *, unattended: bool) -> bool:
-        """Whether this caller may only run approved skills (trusted and active)."""
-        return unattended and self.require_review
+    def needs_approval(self, caller: RunFlags) -> bool:
+        """Whether ``caller`` may only run approved skills (trusted and active)."""
+        return caller.unattended and self.require_review and not caller.allow_untrusted
 
-    def required_trust(self, *, unattended: bool) -> TrustLevel:
-        """The least trust a skill needs for this caller (``allow_untrusted`` aside).
-
-        The one rule ``check_run`` and skill selection both apply."""
-        if self.needs_approval(unattended=unattended):
+    def least_trust(self, caller: RunFlags) -> TrustLevel:
+        """The least trust a skill needs to run for ``caller``: the one rule the trust
+        gate (``check_run``) and skill selection both apply."""
+        if caller.allow_untrusted:
+            return TrustLevel.UNTRUSTED
+        if self.needs_approval(caller):
             return TrustLevel.TRUSTED
-        return self.unattended_min_trust if unattended else self.min_trust
+        return self.unattended_min_trust if caller.unattended else self.min_trust
 
-    def check_run(self, skill: Skill, *, unattended: bool, allow_untrusted: bool) -> None:
-        """Raise ``SkillNotAllowed`` if ``skill`` may not run for this caller."""
+    def check_run(self, skill: Skill, caller: RunFlags) -> None:
+        """Raise ``SkillNotAllowed`` if ``skill`` may not run for ``caller``."""
         if skill.status == "rejected":
             raise SkillNotAllowed(f"skill {skill.name!r} was rejected by an administrator")
-        if allow_untrusted:
-            return
-        need = self.required_trust(unattended=unattended)
-        approval = self.needs_approval(unattended=unattended)
-        who = "unattended runs" if unattended else "runs"
+        need = self.least_trust(caller)
+        approval = self.needs_approval(caller)
+        who = "unattended runs" if caller.unattended else "runs"
         escape = "(the caller can allow untrusted skills explicitly)"
         if skill.trust < need:
             what = f"{need.value}, approved by a reviewer" if approval else need.value
