@@ -23,6 +23,7 @@ from .sandbox.process.driver import SubprocessDriver
 from .sandbox.result import ExecutionResult, failure
 from .security.audit import AuditAction, AuditLog, Auditor
 from .security.context import ExecutionContext, resolve_context
+from .security.ratelimit import RateLimiter
 from .security.tokens import TokenSigner
 from .tools.stubs import render_stubs
 from .tools.tool import Tool
@@ -97,7 +98,7 @@ class CodeMode:
         limits: RunLimits | None = None,
         on_event: Callable[[Event], Any] | None = None,
         signer: TokenSigner | None = None,
-        rate_limiter: Any = None,
+        rate_limiter: RateLimiter | None = None,
         audit: AuditLog | None = None,
     ) -> None:
         self.tools: dict[str, Tool] = {}
@@ -248,7 +249,7 @@ def create_code_mode(
     limits: RunLimits | None = None,
     on_event: Callable[[Event], Any] | None = None,
     signer: TokenSigner | None = None,
-    rate_limiter: Any = None,
+    rate_limiter: RateLimiter | None = None,
     audit: AuditLog | None = None,
 ) -> CodeMode:
     """Build a code mode over ``tools``. The default driver is ``SubprocessDriver``."""

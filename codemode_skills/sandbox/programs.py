@@ -123,7 +123,8 @@ def _compile(source: str, restricted: bool) -> Compiled | PolicyError:
         return Compiled(code, marshal.dumps(code))
     except CompileFailed as exc:  # kept as data: a cached exception would grow tracebacks
         return exc.error
-    except (ValueError, RecursionError, MemoryError):
+    except (ValueError, RecursionError, MemoryError, SystemError):
+        # (SystemError: CPython 3.11's "AST constructor recursion depth mismatch")
         return PolicyError("SyntaxError", "the program is nested too deeply to compile", None)
 
 

@@ -25,6 +25,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from .context import ExecutionContext
+
 Outcome = Literal["ok", "error", "refused"]
 
 
@@ -218,7 +220,7 @@ class Auditor:
         self,
         action: str,
         *,
-        context: Any = None,
+        context: ExecutionContext | None = None,
         outcome: Outcome = "ok",
         target: str | None = None,
         duration_ms: float | None = None,

@@ -104,12 +104,13 @@ def _compile_errors(line_shift: int = 0) -> Iterator[None]:
     except SyntaxError as exc:
         line = exc.lineno + line_shift if exc.lineno and exc.lineno + line_shift > 0 else None
         raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (ValueError, RecursionError, MemoryError, SystemError) as exc:
+        # (CPython 3.11 can report a tree too deep for its AST constructor as SystemError)
         raise CompileFailed(PolicyError("SyntaxError", _failure_message(exc), None)) from None
 
 
 def _failure_message(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
+    if isinstance(exc, (RecursionError, SystemError)):
         return "the program is nested too deeply to compile"
     if isinstance(exc, MemoryError):
         return "the program is too large to compile"
@@ -160,7 +161,7 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
                 return code
             # the policy has nothing to refuse but attribute stores to check
         return _compile_policed(source)
-    except (RecursionError, MemoryError, ValueError, SyntaxError) as exc:
+    except (RecursionError, MemoryError, ValueError, SyntaxError, SystemError) as exc:
         # from the policy pass or the qualname pass (parse and compile are wrapped)
         raise CompileFailed(PolicyError("SyntaxError", _failure_message(exc), None)) from None
 
@@ -273,5 +274,5 @@ def compile_expression(
         return _compile(tree, filename, "eval")
     except CompileFailed as exc:
         raise SyntaxError(exc.error.message) from None
-    except (RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError, SystemError) as exc:
         raise SyntaxError(f"expression too complex to compile ({type(exc).__name__})") from None
