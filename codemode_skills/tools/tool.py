@@ -173,7 +173,8 @@ class Tool:
 
     def _bind(self, args: dict[str, Any], positional: Sequence[Any] = ()) -> Any:
         """Validate ``args`` and return a zero-argument callable that runs the tool."""
-        args = bind_positional(self.name, args, self._params(), positional)
+        if positional:  # (the schema's parameter list is read only when needed)
+            args = bind_positional(self.name, args, self._params(), positional)
         if self._schema_in is not None:
             self._raise_input_problems(self._schema_in.problems(args))
             return lambda: self.fn(args)
@@ -210,7 +211,8 @@ class Tool:
         JSON Schemas (``from_schema``: a skill's, written by a model) are applied on the
         schema pool, never on the event loop."""
         if self._schema_in is not None:
-            args = bind_positional(self.name, args, self._params(), positional)
+            if positional:
+                args = bind_positional(self.name, args, self._params(), positional)
             self._raise_input_problems(await self._schema_in.check(args))
             call = functools.partial(self.fn, args)
         else:
