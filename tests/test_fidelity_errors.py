@@ -299,7 +299,7 @@ for attempt in range(9):
         elif attempt == 7:
             import builtins
         else:
-            import sys
+            import gc
     except ModuleNotFoundError as e:
         tried.append(["missing", e.name, e.path, e.args[0].startswith("import of "),
                       e.__context__ is None, e.__cause__ is None])
@@ -312,7 +312,7 @@ except ImportError as e:
         e.__traceback__
     except AttributeError:
         tried.append("traceback refused")
-bound = [n for n in ("os", "sys", "path", "import_module", "builtins") if n in dir()]
+bound = [n for n in ("os", "sys", "gc", "path", "import_module", "builtins") if n in dir()]
 return [tried, bound]
 """
 
@@ -381,7 +381,7 @@ async def test_escapes_get_nothing(driver: Any, program: str) -> None:
         relative = ["relative", None, None, message]
         missing = [
             ["missing", name, None, True, True, True]
-            for name in ("os", "os.path", "importlib", "builtins", "sys")
+            for name in ("os", "os.path", "importlib", "builtins", "gc")
         ]
         assert result.result == [[relative] * 4 + missing + ["traceback refused"], []]
     else:

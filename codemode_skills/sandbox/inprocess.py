@@ -26,7 +26,15 @@ from typing import Any, Literal
 
 from .bridge import BridgeError
 from .driver import ExecutionRequest
-from .jail.policy import builtin_functions, facades, formatter, guards, ownership
+from .jail.policy import (
+    builtin_functions,
+    facades,
+    formatter,
+    guards,
+    ownership,
+    queues,
+    sysfacade,
+)
 from .jail.policy.hardening import freeze, guard_copy
 from .jail.policy.modules import ModuleRegistry
 from .jail.policy.transformer import CompileFailed
@@ -230,6 +238,9 @@ def _freeze_program_visible() -> None:
         facades.cached_property,
         facades.redirect_stdout,
         facades.redirect_stderr,
+        sysfacade.SysModule,
+        sysfacade.TextStream,
+        *queues.PROGRAM_VISIBLE,
         _Stop,
         *program_visible_classes(),
     )

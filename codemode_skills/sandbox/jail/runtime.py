@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .policy.builtins import make_builtins
-from .policy.facades import OUTPUT_REDIRECTS
+from .policy.facades import ERROR_REDIRECTS, OUTPUT_REDIRECTS
 from .policy.guards import (
     PROGRAM_MODULE,
     PolicyViolation,
@@ -274,6 +274,7 @@ class ProgramRun:
         globals_ = self._globals if self._globals is not None else self.build_globals()
         IN_PROGRAM.set(True)  # this task's context: copy's guard, redirect_stdout
         OUTPUT_REDIRECTS.set(self._redirects)
+        ERROR_REDIRECTS.set([])
         try:
             value = await types.FunctionType(code, globals_, ENTRY)()
         except SandboxLimit as exc:

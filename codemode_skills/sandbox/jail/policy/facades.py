@@ -13,8 +13,9 @@ docs/security.md, "Audit of the allowed modules"):
   real one pastes them into generated source (F12), and like ``fields``/``asdict``/
   ``astuple``/``replace`` take only program classes with plain bases;
 * ``types.coroutine`` rewrites only the program's own functions;
-* ``contextlib.redirect_stdout`` redirects the program's ``print``, not the process's
-  ``sys.stdout``;
+* ``time.sleep`` waits in short slices, so a stop can land between them;
+* ``contextlib.redirect_stdout`` redirects the program's ``print`` (``redirect_stderr`` its
+  ``sys.stderr``), not the process's ``sys.stdout``;
 * module functions bound to a shared stdlib instance (``random.seed``, ``secrets.choice``,
   ``calendar.setfirstweekday``...) are bound to a private instance per facade, and shared
   mutable constants are copied, so one execution cannot reach another's state.
@@ -29,6 +30,8 @@ import contextvars
 import dataclasses
 import functools
 import keyword
+import operator
+import time as _time
 import types
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -53,6 +56,11 @@ from .ownership import (
 #: (a stack per run; set by ``runtime.ProgramRun.run``).
 OUTPUT_REDIRECTS: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "codemode_output_redirects", default=None
+)
+#: Where the program's ``sys.stderr`` writes while a ``redirect_stderr`` is active (the
+#: same, for the stderr stream of ``sysfacade``).
+ERROR_REDIRECTS: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "codemode_error_redirects", default=None
 )
 
 
@@ -281,27 +289,55 @@ class redirect_stdout:
     def __init__(self, new_target: Any) -> None:
         self._target = new_target
 
+    @staticmethod
+    def _stack() -> list[Any] | None:
+        return OUTPUT_REDIRECTS.get()
+
     def __enter__(self) -> Any:
-        stack = OUTPUT_REDIRECTS.get()
+        stack = self._stack()
         if stack is not None:
             stack.append(self._target)
         return self._target
 
     def __exit__(self, *exc: object) -> None:
-        stack = OUTPUT_REDIRECTS.get()
+        stack = self._stack()
         if stack:
             stack.pop()
 
 
 class redirect_stderr(redirect_stdout):
-    """Nothing in the sandbox writes to stderr (``print`` goes to the logs), so this only
-    hands back its target, as the real one does."""
+    """Send what the program writes to its ``sys.stderr`` to ``new_target`` (``print``
+    writes there only with ``file=sys.stderr``); the process's stderr is not touched."""
 
-    def __enter__(self) -> Any:
-        return self._target
+    @staticmethod
+    def _stack() -> list[Any] | None:
+        return ERROR_REDIRECTS.get()
 
-    def __exit__(self, *exc: object) -> None:
-        return None
+
+# -- time ----------------------------------------------------------------------------
+#: Longest single wait of ``time.sleep`` (see ``sleep``).
+SLEEP_SLICE_S = 0.05
+
+
+def sleep(*args: Any, **kwargs: Any) -> None:
+    """``time.sleep``, waiting in slices of at most ``SLEEP_SLICE_S``. It blocks the
+    program as CPython's does and counts against the run's timeout. Between slices
+    Python code runs, so in-process the driver's stop (an asynchronous exception, which
+    lands only between bytecodes) ends a long sleep within a slice rather than leaving
+    the thread asleep; in a worker the host kills the process at the timeout anyway."""
+    if kwargs:
+        raise TypeError("time.sleep() takes no keyword arguments")
+    if len(args) != 1:
+        raise TypeError(f"time.sleep() takes exactly one argument ({len(args)} given)")
+    secs = args[0]
+    # as CPython reads it: a float, or an integer through __index__ (with its TypeError)
+    secs = float(secs) if isinstance(secs, float) else operator.index(secs)
+    if not secs > SLEEP_SLICE_S:  # short, negative or NaN: the real function's errors
+        _time.sleep(secs)
+        return
+    end = _time.monotonic() + secs
+    while (left := end - _time.monotonic()) > 0:
+        _time.sleep(min(left, SLEEP_SLICE_S))
 
 
 # -- shared state ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ import typing as _typing
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import facades
+from . import facades, queues, sysfacade
 from .formatter import SafeFormatter
 from .guards import ModulePolicyViolation, SafeModule, check_name, guarded_getattr
 
@@ -26,8 +26,8 @@ ALLOWED_MODULES: tuple[str, ...] = tuple(
     abc array asyncio base64 binascii bisect calendar cmath collections collections.abc colorsys
     contextlib copy csv dataclasses datetime decimal difflib enum fnmatch fractions functools
     graphlib hashlib heapq hmac html io ipaddress itertools json keyword math numbers operator
-    pprint random re secrets shlex statistics string struct textwrap time types typing unicodedata
-    urllib urllib.parse uuid zoneinfo
+    pprint queue random re secrets shlex stat statistics string struct sys textwrap time types
+    typing unicodedata urllib urllib.parse uuid zoneinfo
     """.split()
 )
 
@@ -57,8 +57,8 @@ _EXCLUDED: dict[str, frozenset[str]] = {
         "open open_code FileIO BufferedReader BufferedWriter BufferedRandom BufferedRWPair "
         "TextIOWrapper".split()
     ),
-    "time": frozenset({"sleep", "clock_settime", "clock_settime_ns"}),
-    "typing": frozenset({"get_type_hints", "ForwardRef", "TYPE_CHECKING"}),
+    "time": frozenset({"clock_settime", "clock_settime_ns"}),
+    "typing": frozenset({"get_type_hints", "ForwardRef"}),
     "uuid": frozenset({"uuid1", "getnode"}),  # shell out for the MAC address
     "random": frozenset({"SystemRandom"}),
     "functools": frozenset({"singledispatch", "singledispatchmethod"}),  # eval annotations
@@ -103,6 +103,8 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         for name in ("dataclass", "make_dataclass", "fields", "asdict", "astuple", "replace")
     },
     "types": {"coroutine": facades.coroutine},
+    "time": {"sleep": facades.sleep},
+    "queue": {cls.__name__: cls for cls in queues.CLASSES},
     "contextlib": {
         "redirect_stdout": facades.redirect_stdout,
         "redirect_stderr": facades.redirect_stderr,
@@ -159,6 +161,8 @@ class ModuleRegistry:
         return cached
 
     def _build(self, name: str) -> SafeModule:
+        if name == "sys":  # built from a list of facts, not from the module's names
+            return sysfacade.build(lambda text: self.console(text, end=""))
         real = importlib.import_module(name)
         facade = SafeModule(name, getattr(real, "__doc__", None))
         excluded = _EXCLUDED.get(name, frozenset())
