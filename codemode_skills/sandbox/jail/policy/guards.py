@@ -177,16 +177,16 @@ def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
     name = exact_name(name)
     if type(name) is not str:
         return getattr(obj, name, *default)  # raises the usual TypeError
+    if default:
+        # a refused name reads as a missing one, as with hasattr(): the default
+        try:
+            return guarded_getattr(obj, name)
+        except AttributeError:
+            return default[0]
     _precheck(obj, name)
     if name in FORMAT_ATTRS and (issubclass(type(obj), str) or obj is str):
         return safe_format_attr(obj, name)
-    try:
-        value = getattr(obj, name)
-    except AttributeError:
-        if default:
-            return default[0]
-        raise
-    return _postcheck(obj, name, value)
+    return _postcheck(obj, name, getattr(obj, name))
 
 
 use_checked_getattr(guarded_getattr)
