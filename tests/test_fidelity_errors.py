@@ -159,26 +159,6 @@ async def test_a_relative_import_on_the_textual_route(driver: Any) -> None:
     assert result.result == "attempted relative import with no known parent package"
 
 
-async def test_getattr_with_a_default_reads_a_refused_name_as_missing(driver: Any) -> None:
-    """As ``hasattr`` says False, ``getattr(x, refused, d)`` gives ``d``; without a
-    default the refusal stands, and the default path hands out nothing it read."""
-    program = textwrap.dedent(
-        """
-        def f(): pass
-        sentinel = object()
-        got = [getattr(f, n, sentinel) is sentinel for n in ("__globals__", "__code__")]
-        try:
-            getattr(f, "__globals__")
-            raised = None
-        except AttributeError as e:
-            raised = type(e).__name__
-        return [got, hasattr(f, "__globals__"), getattr(f, "__name__", None), raised]
-        """
-    )
-    result = await run(driver, program)
-    assert result.result == [[True, True], False, "f", "AttributePolicyViolation"], result.error
-
-
 async def test_a_refused_module_says_why_and_is_a_policy_violation(driver: Any) -> None:
     caught = await run(
         driver, "try:\n    import os\nexcept ModuleNotFoundError as e:\n    return str(e)"

@@ -129,10 +129,10 @@ class SandboxTransformer(RestrictingNodeTransformer):
     the handful of names that lead out of the language."""
 
     # -- reporting -----------------------------------------------------------------
-    def deny(self, node: ast.AST, message: str) -> None:
+    def deny(self, node: ast.AST, message: str, kind: str = "PolicyViolation") -> None:
         line = getattr(node, "lineno", None)
         text = _ErrorText(f"Line {line}: {message}")
-        text.error = PolicyError("PolicyViolation", message, line)
+        text.error = PolicyError(kind, message, line)
         self.errors.append(text)
 
     def check_binding(self, node: ast.AST, name: str | None) -> None:
@@ -377,6 +377,9 @@ class SandboxTransformer(RestrictingNodeTransformer):
         # a relative import runs: the sandbox's importer raises CPython's ImportError
         self.node_contents_visit(node)
         if any(alias.name == "*" for alias in node.names):
+            if self.__dict__.get("scopes"):  # inside a def or a class: CPython refuses
+                self.deny(node, "import * only allowed at module level", "SyntaxError")
+                return node
             # `from m import *` is only legal at module level; the program body is a
             # function, so bind the public names through a helper instead.
             args = [_at(ast.Constant(node.module or ""), node), _at(ast.Constant(node.level), node)]
