@@ -229,3 +229,22 @@ def test_embeddings_are_stored_per_model_and_deleted_with_the_skill(storage: Any
     storage.delete("add_numbers")
     storage.create(spec())
     assert storage.embeddings("mini") == {}
+
+
+def test_a_backend_missing_a_hook_fails_when_built_not_when_called() -> None:
+    """The base classes' hooks are abstract: a backend that forgets one is refused at
+    construction, naming it, rather than failing on the first call that needs it."""
+    from codemode_skills.security.audit import ScannedAuditLog
+    from codemode_skills.storage.document import DocumentStorage
+
+    class Forgetful(DocumentStorage):
+        pass
+
+    with pytest.raises(TypeError, match="abstract method"):
+        Forgetful("acme")
+
+    class Sink(ScannedAuditLog):
+        pass
+
+    with pytest.raises(TypeError, match="_oldest_first"):
+        Sink()

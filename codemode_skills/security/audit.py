@@ -16,6 +16,7 @@ import json
 import os
 import re
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -134,12 +135,13 @@ class AuditLog(Protocol):
         ...
 
 
-class ScannedAuditLog:
+class ScannedAuditLog(ABC):
     """Base of the sinks read by scanning their records in this process: ``read`` filters
     what ``_oldest_first`` returns (a SQL sink filters in its query instead)."""
 
+    @abstractmethod
     def _oldest_first(self) -> list[AuditRecord]:
-        raise NotImplementedError
+        """Every record this sink holds, oldest first."""
 
     def read(
         self,

@@ -18,6 +18,7 @@ of ``list``/``search``, the BM25 search over a backend's ranking, the edit rule 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
@@ -186,7 +187,7 @@ def not_found(name: str) -> SkillNotFound:
 _S = TypeVar("_S", bound="StorageBase")
 
 
-class StorageBase:
+class StorageBase(ABC):
     """Base class of the backends: the ``SkillStorage`` methods whose rules are the same
     everywhere, over hooks each backend implements (``_insert``, ``_list``, ``_ranking``,
     ``_load``, ``_update``, ``_set_state``). The other methods are the backend's own."""
@@ -195,35 +196,35 @@ class StorageBase:
         self.tenant = validate_tenant(tenant)
 
     # -- hooks ---------------------------------------------------------------------------
+    @abstractmethod
     def _insert(self, skill: Skill) -> bool:
         """Store a new skill with its version 1; False (nothing stored) if the name is
         taken."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _list(self, keep: SkillFilter, limit: int | None) -> list[Skill]:
         """The skills ``keep`` accepts, by name, at most ``limit``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _ranking(self, terms: list[str]) -> Ranking:
         """The ranking of this tenant's skills for ``terms`` (a non-empty list)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _load(self, keys: list[str]) -> dict[str, Skill]:
         """The skills of the ranking keys that still exist, by key."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _update(self, name: str, edit: Callable[[Skill], Skill], note: str | None) -> Skill:
         """Replace ``name``'s current version by ``edit(current)`` atomically (``edit``
         may raise, and may be called again on a retry) and keep it in the history."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _set_state(self, name: str, change: StateChange) -> Skill | None:
         """Apply ``change`` atomically if its expectations hold (else None)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def versions(self, name: str) -> list[SkillVersion]:
         """Every version, oldest first (``get_version`` and ``rollback`` read it)."""
-        raise NotImplementedError
 
     def _version(self, name: str, version: int) -> SkillVersion | None:
         """One version of a skill that exists (None: no such version). A backend that can
@@ -378,6 +379,7 @@ class StorageBase:
     def close(self) -> None:
         """Nothing to release by default: the SQL and MongoDB backends share one engine or
         client per URL (``sql_engine.dispose_all()`` closes the engines)."""
+        return None
 
     def __enter__(self: _S) -> _S:
         return self

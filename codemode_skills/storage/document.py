@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -33,42 +34,49 @@ class DocumentStorage(StorageBase):
     """Base class: implement the ``_`` primitives, get the whole ``SkillStorage``."""
 
     # -- primitives ------------------------------------------------------------------------
+    @abstractmethod
     def _locked(self, name: str) -> contextlib.AbstractContextManager[Any]:
         """Exclusive access to one skill (across threads, and processes where shared)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _read(self, name: str) -> Skill | None:
-        raise NotImplementedError
+        """The current skill stored under ``name`` (None: none)."""
 
+    @abstractmethod
     def _write(self, skill: Skill, version: SkillVersion | None) -> None:
         """Persist ``skill``; ``version`` is a new content version to keep (and index)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _read_versions(self, name: str) -> list[SkillVersion]:
-        raise NotImplementedError
+        """Every kept version of ``name``, oldest first."""
 
+    @abstractmethod
     def _append_run(self, name: str, run: RunRecord) -> None:
-        raise NotImplementedError
+        """Log one run of ``name``."""
 
+    @abstractmethod
     def _read_runs(self, name: str) -> list[RunRecord]:
         """Every logged run, oldest first."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _remove(self, name: str) -> bool:
-        raise NotImplementedError
+        """Delete ``name`` with its versions, runs and vectors; False if there was none."""
 
+    @abstractmethod
     def _write_embedding(self, name: str, model: str, record: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Keep ``name``'s vector record for ``model``."""
 
+    @abstractmethod
     def _read_embeddings(self, model: str) -> dict[str, dict[str, Any]]:
-        raise NotImplementedError
+        """Every stored vector record for ``model``, by skill name."""
 
+    @abstractmethod
     def _names(self) -> list[str]:
-        raise NotImplementedError
+        """The names of this tenant's skills."""
 
+    @abstractmethod
     def _ranked(self, terms: list[str], limit: int | None) -> list[tuple[str, float]]:
         """The top ``limit`` (None: all) skills matching ``terms`` as (name, score)."""
-        raise NotImplementedError
 
     # -- StorageBase hooks -----------------------------------------------------------------
     def _must(self, name: str) -> Skill:
