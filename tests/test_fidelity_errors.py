@@ -17,17 +17,7 @@ import pytest
 from codemode_skills.sandbox.jail.policy import names, transformer
 
 from .conftest import run
-from .test_language import _cpython
-
-#: ``err(f)``: what calling ``f`` raises, as [type name, message].
-ERR = """
-def err(f):
-    try:
-        f()
-    except Exception as e:
-        return [type(e).__name__, str(e)]
-    return "no error"
-"""
+from .fidelity_cases import assert_matches_cpython
 
 PROGRAMS: dict[str, str] = {
     "attribute_builtins_wrong_calls": """
@@ -144,12 +134,7 @@ PROGRAMS: dict[str, str] = {
 @pytest.mark.filterwarnings("ignore::ImportWarning")  # CPython's relative import, no package
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 async def test_matches_cpython(driver: Any, name: str) -> None:
-    source = ERR + textwrap.dedent(PROGRAMS[name])
-    expected = _cpython(source)
-    epilogue = "\nimport json as _json\nreturn _json.loads(_json.dumps(result, default=repr))"
-    result = await run(driver, source + epilogue)
-    assert result.error is None, result.error
-    assert result.result == expected
+    await assert_matches_cpython(driver, PROGRAMS[name])
 
 
 async def test_a_relative_import_on_the_textual_route(driver: Any) -> None:

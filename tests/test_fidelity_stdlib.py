@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import textwrap
 import threading
 import time
 from typing import Any
@@ -21,17 +20,8 @@ from codemode_skills import InProcessDriver
 from codemode_skills.sandbox import RunLimits
 
 from .conftest import run
-from .test_language import _cpython
+from .fidelity_cases import assert_matches_cpython
 from .test_security_policy2 import INTERNALS, PLUMBING, WALK
-
-ERR = """
-def err(f):
-    try:
-        f()
-    except Exception as e:
-        return [type(e).__name__, str(e)]
-    return "no error"
-"""
 
 PROGRAMS: dict[str, str] = {
     "type_checking": """
@@ -118,12 +108,7 @@ PROGRAMS: dict[str, str] = {
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 async def test_program_matches_cpython(driver: Any, name: str) -> None:
-    source = ERR + textwrap.dedent(PROGRAMS[name])
-    expected = _cpython(source)
-    epilogue = "\nimport json as _json\nreturn _json.loads(_json.dumps(result, default=repr))"
-    result = await run(driver, source + epilogue)
-    assert result.error is None, result.error
-    assert result.result == expected
+    await assert_matches_cpython(driver, PROGRAMS[name])
 
 
 async def test_sys_streams_write_to_the_logs(driver: Any) -> None:
