@@ -30,6 +30,21 @@ def spec(name: str = "add_numbers", **overrides: Any) -> SkillSpec:
     return SkillSpec(**fields)
 
 
+def unchecked_spec(name: str) -> SkillSpec:
+    """A spec whose name skipped ``SkillSpec``'s validation (``model_construct``): what a
+    caller that bypasses the model would hand a store, to prove the store checks too."""
+    return SkillSpec.model_construct(
+        name=name,
+        description="d",
+        code="return 1",
+        input_schema={},
+        output_schema={},
+        usage_hints=[],
+        tags=[],
+        depends_on=[],
+    )
+
+
 def verdict(i: int, *, ok: bool = True, version: int = 1) -> Evidence:
     user = f"u{i % 2}" if i % 3 else None  # some runs anonymous (or the author's)
     day = f"2030-01-0{1 + i % 2}"

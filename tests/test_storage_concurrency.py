@@ -14,6 +14,7 @@ import pytest
 
 from codemode_skills.skills import RunRecord, SkillChanges, SkillSpec
 from codemode_skills.storage import open_storage
+from tests.storage_cases import unchecked_spec
 
 TOTAL = 1_000
 
@@ -186,17 +187,6 @@ def test_file_storage_never_writes_outside_its_root(tmp_path: Any) -> None:
     storage = open_storage(f"file://{root}", tenant="acme")
     for bad in ("../escape", "..", "acme/../../x"):
         with pytest.raises(Exception):  # noqa: B017 - InvalidSkillName or ValidationError
-            storage.create(
-                SkillSpec.model_construct(
-                    name=bad,
-                    description="d",
-                    code="return 1",
-                    input_schema={},
-                    output_schema={},
-                    usage_hints=[],
-                    tags=[],
-                    depends_on=[],
-                )
-            )
+            storage.create(unchecked_spec(bad))
     outside = [p for p in tmp_path.rglob("*") if root not in p.parents and p != root]
     assert outside == []

@@ -14,7 +14,7 @@ from codemode_skills.errors import InvalidSkillName, SkillExists, SkillNotFound
 from codemode_skills.skills import RunRecord, SkillChanges, SkillSpec, SkillStatus
 from codemode_skills.storage import SkillStorage
 from codemode_skills.trust import TrustLevel
-from tests.storage_cases import spec
+from tests.storage_cases import spec, unchecked_spec
 
 
 def test_implements_the_protocol(storage: Any) -> None:
@@ -179,16 +179,7 @@ BAD_NAMES = ["../etc", "..", "a/b", "/abs", "Upper", "", "x" * 65, "1abc", "na\x
 def test_bad_names_are_refused_everywhere(storage: Any, bad: str) -> None:
     with pytest.raises(ValidationError):
         SkillSpec(name=bad, description="d", code="return 1")
-    raw = SkillSpec.model_construct(
-        name=bad,
-        description="d",
-        code="return 1",
-        input_schema={},
-        output_schema={},
-        usage_hints=[],
-        tags=[],
-        depends_on=[],
-    )
+    raw = unchecked_spec(bad)
     for attempt in (
         lambda: storage.create(raw),
         lambda: storage.get(bad),
