@@ -135,6 +135,20 @@ def _program_line(exc: BaseException) -> int | None:
     return line
 
 
+def _module_level(exc: BaseException) -> BaseException:
+    """The exception as module code would have raised it. The program's top level is a
+    coroutine's body, and CPython turns a ``StopIteration`` escaping a coroutine into
+    ``RuntimeError: coroutine raised StopIteration`` (PEP 479) at the boundary, outside
+    any program frame; at module level it is the ``StopIteration`` itself."""
+    if (
+        type(exc) is RuntimeError
+        and isinstance(exc.__cause__, StopIteration)
+        and _program_line(exc) is None
+    ):
+        return exc.__cause__
+    return exc
+
+
 def _error_type(exc: BaseException) -> str:
     if isinstance(exc, PolicyViolation):
         return "PolicyViolation"
@@ -288,6 +302,7 @@ class ProgramRun:
         return self._success(value)
 
     def _failure(self, exc: BaseException) -> dict[str, Any]:
+        exc = _module_level(exc)
         try:
             message = str(exc)
         except Exception:  # a program's __str__ may itself fail

@@ -21,6 +21,7 @@ from .guards import (
     safe_setattr,
     safe_vars,
     scope_names,
+    scope_namespace,
 )
 
 _REMOVED = {
@@ -71,10 +72,19 @@ def _dir(*args: Any, **kwargs: Any) -> list[str]:
 
 
 def _vars(*args: Any, **kwargs: Any) -> Any:
-    """``vars()``: the caller's local names (the entry function's at the top level)."""
+    """``vars()``: the caller's local names (at the top level, the program's globals)."""
     if kwargs or len(args) > 1:
         _check_call("vars", 0, 1, args, kwargs)
-    return safe_vars(*args) if args else sys._getframe(1).f_locals
+    return safe_vars(*args) if args else scope_namespace(sys._getframe(1))
+
+
+def _locals(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``locals()``: as ``vars()`` (at the top level, the program's globals)."""
+    if kwargs:
+        raise TypeError("locals() takes no keyword arguments")
+    if args:
+        raise TypeError(f"locals() takes no arguments ({len(args)} given)")
+    return scope_namespace(sys._getframe(1))
 
 
 def _refusal(name: str, why: str) -> BuiltinFunction:
@@ -99,6 +109,7 @@ def _base_table() -> dict[str, Any]:
         delattr=_positional("delattr", 2, 2, safe_delattr),
         vars=builtin_function("vars", _vars),
         dir=builtin_function("dir", _dir),
+        locals=builtin_function("locals", _locals),
         PolicyViolation=PolicyViolation,
     )
     return table

@@ -45,6 +45,7 @@ from .names import (
     is_reserved,
 )
 from .ownership import (
+    PROGRAM_FILENAME,
     PROGRAM_MODULE,
     SafeModule,
     dict_readable,
@@ -228,13 +229,19 @@ def safe_hasattr(obj: Any, name: str) -> bool:
 
 
 def scope_names(frame: types.FrameType) -> list[str]:
-    """What ``dir()`` lists in ``frame``: at the program's top level, its top-level names
-    (locals of the entry function plus real globals), as it would at module level."""
-    names = {n for n in frame.f_locals if not is_reserved(n)}  # __cm_mc0__ (match)
-    if frame.f_code.co_name == ENTRY_NAME:
-        names |= {n for n in frame.f_globals if not is_reserved(n)}
-        names.discard("__builtins__")
-    return sorted(names)
+    """What ``dir()`` lists in ``frame``: at the program's top level, its globals, as at
+    module level."""
+    return sorted(scope_namespace(frame))
+
+
+def scope_namespace(frame: types.FrameType) -> dict[str, Any]:
+    """What ``vars()`` and ``locals()`` give in ``frame``: at the program's top level a
+    copy of its globals (module semantics: there ``locals() is globals()``) without the
+    sandbox's own entries (the guards the compiler calls by name, ``__builtins__``);
+    elsewhere the frame's locals, as CPython gives them."""
+    if frame.f_code.co_name != ENTRY_NAME or frame.f_code.co_filename != PROGRAM_FILENAME:
+        return {n: v for n, v in frame.f_locals.items() if not is_reserved(n)}
+    return {n: v for n, v in frame.f_globals.items() if not is_reserved(n) and n != "__builtins__"}
 
 
 def safe_vars(obj: Any) -> Any:

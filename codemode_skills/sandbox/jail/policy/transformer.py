@@ -1,10 +1,12 @@
 """Compile a model's program under the sandbox language policy.
 
 The policy's AST pass is ``visitor.SandboxTransformer``; this module is the pipeline
-around it. The program is the body of an async function (top-level ``await`` and
-``return``). Its top-level names are that function's fast locals (closure cells where
-nested functions use them); a name any ``global`` statement mentions stays a real global,
-so helpers that say ``global counter`` share it exactly as at module level.
+around it. The program is the body of an async function (so top-level ``await`` and
+``return value`` work) that runs with *module semantics*: every name the program binds at
+its top level is declared ``global`` in that function (module.py says how), so reading a
+name before it is bound is CPython's ``NameError``, a class body sees top-level names, a
+builtin the program redefines later is still the builtin until then, and ``global`` in a
+helper shares the top level's name exactly as in a module.
 
 Whatever the source, ``compile_program`` either returns code or raises ``CompileFailed``:
 a program nested too deeply for the parser, the policy pass, the compiler or the qualname
@@ -22,6 +24,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
+from . import module
 from .guards import ENTRY_NAME
 from .names import ALWAYS_DENIED, is_reserved
 from .ownership import PROGRAM_FILENAME
@@ -52,13 +55,7 @@ def _locate(node: Any, line: int = 1) -> Any:
 
 
 def _wrap_program(tree: ast.Module, global_names: list[str]) -> ast.Module:
-    """``<body>`` -> ``async def __cm_main__(): <body>``.
-
-    Top-level names become the function's fast locals (closure cells where nested
-    functions use them), so a hot loop at the top level runs at function speed. A name
-    that any ``global`` statement mentions stays a real global, so ``global counter`` in
-    a helper function still shares the top level's ``counter`` exactly as in a module.
-    """
+    """``<body>`` -> ``async def __cm_main__(): global <names>; <body>``."""
     body = list(tree.body) or [_locate(ast.Pass())]
     if global_names:
         body.insert(0, _locate(ast.Global(names=global_names)))
@@ -117,9 +114,9 @@ def _failure_message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _compile(tree: ast.AST, filename: str, mode: str) -> Any:
+def _compile(tree: ast.AST, filename: str, mode: str, flags: int = 0) -> Any:
     with _compile_errors():
-        return compile(tree, filename, mode, dont_inherit=True)
+        return compile(tree, filename, mode, flags, dont_inherit=True)
 
 
 #: Everything the transformer acts on is spelled with one of these in the source text:
@@ -168,24 +165,33 @@ def compile_program(source: str, *, restricted: bool = True) -> Any:
 
 def _compile_unpoliced(source: str) -> types.CodeType:
     if _TEXT_WRAP_UNSAFE.search(source) is None and source.strip():
-        return _compile_text(source)
+        code = _compile_text(source)
+        if code is not None:
+            return code
     with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
-    global_names = sorted(
-        {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
-    )
-    return _finish(tree, global_names)
+    return _finish(tree, [], module.future_flags(tree))
 
 
 def _compile_policed(source: str) -> types.CodeType:
     with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
-    return _finish(tree, _apply_policy(tree).global_names)
+    flags = module.future_flags(tree)
+    return _finish(tree, _apply_policy(tree).global_names, flags)
 
 
-def _finish(tree: ast.Module, global_names: list[str]) -> types.CodeType:
-    code = _compile(_wrap_program(tree, list(global_names)), PROGRAM_FILENAME, "exec")
-    return _strip_qualnames(_entry(code))
+def _finish(tree: ast.Module, global_names: list[str], flags: int = 0) -> types.CodeType:
+    """Compile the wrapped program with module semantics: compile once to learn which
+    names the program binds at top level (the entry's locals, as CPython's own scope
+    analysis says), then again with those names declared ``global``."""
+    module.prepare(tree, annotations_evaluated=not flags & module.ANNOTATIONS_FLAG)
+    names = list(global_names)
+    code = _entry(_compile(_wrap_program(tree, names), PROGRAM_FILENAME, "exec", flags))
+    bound = module.top_level_names(code)
+    if bound - set(names):
+        names = sorted(bound | set(names))
+        code = _entry(_compile(_wrap_program(tree, names), PROGRAM_FILENAME, "exec", flags))
+    return _strip_qualnames(code)
 
 
 _ATTRIBUTE_STORES = bytes([opcode.opmap["STORE_ATTR"], opcode.opmap["DELETE_ATTR"]])
@@ -211,16 +217,35 @@ def _entry(module_code: types.CodeType) -> types.CodeType:
 #: unusual whitespace.
 _TEXT_WRAP_UNSAFE = re.compile(r"\"\"\"|'''|\\\r?\n|[\t\f\r\v]")
 _TEXT_HEADER = f"async def {ENTRY}():\n "
+#: ``inspect.CO_ASYNC_GENERATOR`` (not importing ``inspect`` into every worker for it).
+_CO_ASYNC_GENERATOR = 0x200
 
 
-def _compile_text(source: str) -> types.CodeType:
+def _compile_text(source: str) -> types.CodeType | None:
     """Compile a program the policy does not touch without building an AST: indent it
-    under the entry function's header, then move every line number back by one."""
+    under the entry function's header (first bare, to learn its top-level names, then
+    with ``global <names>;`` in front of its first line), then move every line number
+    back by one. None when the second compile fails (a first line that is a compound
+    statement, an annotated top-level name, a ``nonlocal`` bound only at top level): the
+    AST path then gives the module-level outcome."""
+    body = source.replace("\n", "\n ")
     with _compile_errors(line_shift=-1):
-        code = compile(
-            _TEXT_HEADER + source.replace("\n", "\n "), PROGRAM_FILENAME, "exec", dont_inherit=True
-        )
-    return _strip_qualnames(_entry(code), line_shift=-1)
+        try:
+            code = _entry(compile(_TEXT_HEADER + body, PROGRAM_FILENAME, "exec", dont_inherit=True))
+        except SyntaxError as exc:
+            if "nonlocal" in str(exc.msg):  # a top-level one is a module-level error
+                return None
+            raise
+    if code.co_flags & _CO_ASYNC_GENERATOR:  # a top-level yield
+        return None
+    bound = module.top_level_names(code)
+    if bound:
+        declared = f"{_TEXT_HEADER}global {', '.join(sorted(bound))}; {body}"
+        try:
+            code = _entry(compile(declared, PROGRAM_FILENAME, "exec", dont_inherit=True))
+        except SyntaxError:
+            return None
+    return _strip_qualnames(code, line_shift=-1)
 
 
 _QUALNAME_PREFIX = f"{ENTRY}.<locals>."
