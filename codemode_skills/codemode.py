@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -25,25 +25,33 @@ from .security.audit import AuditAction, AuditLog, Auditor
 from .security.context import ExecutionContext, resolve_context
 from .security.ratelimit import RateLimiter
 from .security.tokens import TokenSigner
+from .tools.discovery import DEFAULT_THRESHOLD, SEARCH_TOOLS, Catalogue, Discovery, ToolSearch
 from .tools.stubs import render_stubs
 from .tools.tool import Tool
+
+if TYPE_CHECKING:
+    from .mcp.servers import McpServers
+
+    #: What ``mcp_servers=`` takes: a config file's path, its content, or ``McpServers``.
+    McpServersLike = McpServers | Mapping[str, Any] | str | os.PathLike[str]
 
 EXECUTE_TOOL_NAME = "execute_python"
 
 PROMPT_RULES = """\
-You can run Python programs with the `{execute}` tool. Write the *body* of an async
-function:
+You can run Python programs with the `{execute}` tool. Write an ordinary Python module;
+`await` works at its top level:
 
 - `await tools.<name>(**kwargs)` calls a host tool (stubs below). Tools are async.
 - `return <value>` ends the program; the value (JSON: dict, list, str, number, bool,
-  None) is what you get back. `print(...)` output comes back as logs.
+  None) is what you get back. `print(...)` output comes back as logs (stderr lines,
+  warnings among them, start with `[stderr] `).
 - Run independent calls concurrently: `import asyncio` and `await asyncio.gather(...)`.
 - Keep intermediate data inside the program: filter, join and summarize there, and return
   only what you need.
 - The sandbox has no network, no files and no environment; only the tools reach the
   outside world. Ordinary Python works (classes, comprehensions, dataclasses, re, json,
-  math, datetime, collections, itertools, ...). `os`, `sys`, `subprocess`, `open` are not
-  available.
+  math, datetime, collections, itertools, pathlib's pure paths, ...). `os`, `subprocess`,
+  `open` are not available.
 - A failing tool raises `ToolError` (`ToolValidationError` for bad arguments); you may
   catch it. Errors come back with a type, a message and the line.
 
@@ -100,9 +108,23 @@ class CodeMode:
         signer: TokenSigner | None = None,
         rate_limiter: RateLimiter | None = None,
         audit: AuditLog | None = None,
+        mcp_servers: McpServersLike | None = None,
+        discovery: ToolSearch | None = None,
+        discovery_threshold: int = DEFAULT_THRESHOLD,
     ) -> None:
         self.tools: dict[str, Tool] = {}
         self._prompt: str | None = None
+        self._prompt_mcp: tuple[Any, ...] | None = None
+        #: The MCP servers whose tools programs call as ``tools.<server>.<tool>``.
+        self.mcp: McpServers | None = None
+        if mcp_servers is not None:
+            from .mcp.servers import McpServers  # the SDK itself loads when one starts
+
+            self.mcp = McpServers.of(mcp_servers)
+        #: Progressive discovery (docs/discovery.md): ``tools.search_tools`` above a threshold.
+        self.discovery: Discovery | None = None
+        if discovery is not None:
+            self.discovery = Discovery(discovery, threshold=discovery_threshold)
         self.add_tools(tools)
         if timeout_s <= 0 or memory_mb < 16:
             raise ValueError("timeout_s must be > 0 and memory_mb at least 16")
@@ -145,12 +167,21 @@ class CodeMode:
                 raise ToolDefinitionError(f"{t!r} is not a Tool; decorate the function with @tool")
             if t.name in self.tools or t.name == EXECUTE_TOOL_NAME:
                 raise ToolDefinitionError(f"duplicate tool name {t.name!r}")
+            if self.discovery is not None and t.name == SEARCH_TOOLS:
+                raise ToolDefinitionError(f"{SEARCH_TOOLS!r} is the discovery tool's name")
+            if self.mcp is not None:
+                self.mcp.check_host_names([t.name])
             self.tools[t.name] = t
         self._prompt = None
 
     @property
     def system_prompt(self) -> str:
-        """The rules of the program, a worked example, and stubs of every tool."""
+        """The rules of the program, a worked example, and stubs of every tool (with MCP
+        servers: ``await start()`` first, so their tools are listed)."""
+        if self.mcp is not None and self._prompt_mcp != self.mcp.version:
+            self._prompt = None  # a server's tool list changed
+        if self._prompt is None and (catalogue := self._catalogue()) is not None:
+            self._prompt = self._discovery_prompt(catalogue)
         if self._prompt is None:
             entries = [
                 (t.name, t.description, t.input_schema, t.output_schema)
@@ -160,7 +191,45 @@ class CodeMode:
             self._prompt = (
                 PROMPT_RULES.format(execute=EXECUTE_TOOL_NAME) + "\n" + stub_block(heading, entries)
             )
+            if self.mcp is not None:
+                self._prompt += self._mcp_prompt(self.mcp)
+                self._prompt_mcp = self.mcp.version
         return self._prompt
+
+    # -- progressive discovery (docs/discovery.md) ------------------------------------
+    def _catalogue(self) -> Catalogue | None:
+        """What ``search_tools`` searches, when discovery is on and the tools (host +
+        MCP) exceed its threshold; None: the prompt carries every stub."""
+        if self.discovery is None:
+            return None
+        sections = self.mcp.sections() if self.mcp is not None else []
+        catalogue = self.discovery.catalogue(list(self.tools.values()), sections)
+        return catalogue if self.discovery.active(catalogue) else None
+
+    def _discovery_prompt(self, catalogue: Catalogue) -> str:
+        prompt = PROMPT_RULES.format(execute=EXECUTE_TOOL_NAME) + "\n"
+        if self.discovery is not None:
+            prompt += self.discovery.prompt(catalogue)
+        if self.mcp is not None:
+            from .mcp.servers import RESULTS_NOTE
+
+            prompt += "\n" + RESULTS_NOTE + "\n"
+            self._prompt_mcp = self.mcp.version
+        return prompt
+
+    # -- end of progressive discovery ---------------------------------------------------
+    @staticmethod
+    def _mcp_prompt(mcp: McpServers) -> str:
+        from .mcp.servers import RESULTS_NOTE
+
+        parts = ["", RESULTS_NOTE, ""]
+        for section in mcp.sections():
+            notes = "".join(f"- {note}\n" for note in section.notes)
+            if section.entries:
+                parts.append(stub_block(section.heading, section.entries) + notes)
+            else:
+                parts.append(f"{section.heading}\n\n{notes}")
+        return "\n".join(parts)
 
     async def execute(
         self,
@@ -190,8 +259,13 @@ class CodeMode:
                 return failure("RateLimited", str(exc), [], time.perf_counter())
         if context is not None and self.signer is None:
             self.signer = TokenSigner()  # this instance's random key
+        tools: dict[str, Any] = self.tools
+        if self.mcp is not None:  # (starts the servers on the first execution)
+            tools = {**self.tools, **await self.mcp.targets()}
+        if self.discovery is not None and self._catalogue() is not None:  # (discovery)
+            tools = {**tools, SEARCH_TOOLS: self.discovery.tool}
         bridge = Bridge(
-            self.tools,
+            tools,
             skills,
             self.events,
             execution_id,
@@ -225,10 +299,16 @@ class CodeMode:
         return result
 
     async def start(self) -> None:
-        """Start the driver now instead of on the first ``execute``."""
+        """Start the driver (and the MCP servers) now instead of on the first ``execute``."""
         await self.driver.start()
+        if self.mcp is not None:
+            await self.mcp.start()
+        if self.discovery is not None and self._catalogue() is not None:
+            await self.discovery.prepare()  # index the tools now, not in the first search
 
     async def close(self) -> None:
+        if self.mcp is not None:
+            await self.mcp.close()
         await self.driver.close()
         self.events.close()
 
@@ -251,8 +331,20 @@ def create_code_mode(
     signer: TokenSigner | None = None,
     rate_limiter: RateLimiter | None = None,
     audit: AuditLog | None = None,
+    mcp_servers: McpServersLike | None = None,
+    discovery: ToolSearch | None = None,
+    discovery_threshold: int = DEFAULT_THRESHOLD,
 ) -> CodeMode:
-    """Build a code mode over ``tools``. The default driver is ``SubprocessDriver``."""
+    """Build a code mode over ``tools``. The default driver is ``SubprocessDriver``.
+
+    ``mcp_servers``: MCP servers whose tools programs call as ``tools.<server>.<tool>``:
+    a config file path (``{"mcpServers": {...}}``), its parsed content, a mapping of name
+    -> ``StdioServer``/``HttpServer``/dict, or an ``McpServers`` (see docs/mcp.md).
+
+    ``discovery``: the index behind ``tools.search_tools`` (``selection.tool_index.
+    ToolIndex()``); with it, above ``discovery_threshold`` tools (host + MCP) the prompt
+    lists only the namespaces and programs search for tools (see docs/discovery.md).
+    """
     return CodeMode(
         tools,
         driver=driver,
@@ -263,4 +355,7 @@ def create_code_mode(
         signer=signer,
         rate_limiter=rate_limiter,
         audit=audit,
+        mcp_servers=mcp_servers,
+        discovery=discovery,
+        discovery_threshold=discovery_threshold,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .codemode import CodeMode, create_code_mode
+from .errors import ToolDefinitionError
 from .models.base import Message, Model
 from .records import Skill, new_id
 from .sandbox.driver import Driver
@@ -25,6 +26,7 @@ from .tools.tool import Tool
 from .trust import TrustPolicy, TrustStrategy
 
 if TYPE_CHECKING:  # selection (numpy, an embedding model) loads only when a session selects
+    from .codemode import McpServersLike
     from .selection import Embedder, Selection, SkillSelector
 
 
@@ -56,6 +58,8 @@ class SkillsSession:
         if self.owns_driver:
             await self.code_mode.close()
         elif self.owns_code_mode:
+            if self.code_mode.mcp is not None:  # this session's hold on the servers
+                await self.code_mode.mcp.close()
             self.code_mode.events.close()
 
 
@@ -77,6 +81,7 @@ async def code_mode_with_skills(
     timeout_s: float = 30.0,
     memory_mb: int = 256,
     expose_tools: bool = False,
+    mcp_servers: McpServersLike | None = None,
 ) -> SkillsSession:
     """Build the tools, prompt and skill selection for one request.
 
@@ -88,7 +93,9 @@ async def code_mode_with_skills(
     or edited in the session is embedded when it changes, not on a later request.
     ``identity``: the tenant, user and scopes the request acts for (its tenant is the
     store's tenant; every execution, tool call and storage operation of the session is
-    checked against it).
+    checked against it). ``mcp_servers``: MCP servers for the code mode this session
+    makes (``create_code_mode(mcp_servers=...)``; with ``code_mode=``, configure them
+    there); they are started here, so the prompt lists their tools.
     """
     if identity is not None and tenant == "default":
         tenant = identity.tenant
@@ -96,9 +103,13 @@ async def code_mode_with_skills(
         from .storage import open_storage
 
         storage = open_storage(storage, tenant=tenant)
+    if code_mode is not None and mcp_servers is not None:
+        raise ToolDefinitionError("pass mcp_servers to the code_mode's create_code_mode")
     cm = code_mode or create_code_mode(
-        tools, driver=driver, timeout_s=timeout_s, memory_mb=memory_mb
+        tools, driver=driver, timeout_s=timeout_s, memory_mb=memory_mb, mcp_servers=mcp_servers
     )
+    if cm.mcp is not None:
+        await cm.mcp.start()  # their stubs go into the prompt below
     # one conversation per session: its executions are one request for trust
     caller = context or Caller(identity=identity, conversation=new_id())
     manager = SkillManager(

@@ -19,6 +19,16 @@ def err(f):
     return "no error"
 """
 
+#: ``attempt(f)``: what ``f()`` gives, or "refused <type>" when it raises (escape tests).
+ATTEMPT = """
+def attempt(f):
+    try:
+        value = f()
+    except Exception as e:
+        return "refused " + type(e).__name__
+    return value
+"""
+
 #: Results go through JSON on the way back; the reference takes the same trip.
 _EPILOGUE = "\nimport json as _json\nreturn _json.loads(_json.dumps(result, default=repr))"
 

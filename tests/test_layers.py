@@ -36,7 +36,8 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"security"} | GROUND,
     "jail": set(),
     "sandbox": {"jail", "security"} | GROUND,
-    "codemode": {"sandbox", "jail", "tools", "security"} | GROUND,
+    "mcp": {"tools", "jail"} | GROUND,
+    "codemode": {"mcp", "sandbox", "jail", "tools", "security"} | GROUND,
     "skills": {"codemode", "sandbox", "jail", "storage", "trust", "tools", "security"} | GROUND,
     "selection": {"skills", "storage", "trust", "models", "security"} | GROUND,
     "agent": {"tools", "models", "security"} | GROUND,
@@ -54,6 +55,8 @@ ALLOWED: dict[str, set[str]] = {
     }
     | GROUND,
     "testing": set(),
+    "mcp_server": {"session", "skills", "codemode", "storage", "trust", "tools", "security"}
+    | GROUND,
     "cli": {"*"},
 }
 
@@ -69,6 +72,8 @@ def unit_of(module: str) -> str:
     head = parts[0]
     if head == "sandbox" and len(parts) > 1 and parts[1] == "jail":
         return "jail"
+    if head == "mcp" and len(parts) > 1 and parts[1] == "server":
+        return "mcp_server"
     if head == "__main__":
         return "cli"
     return head.removesuffix(".py")
@@ -228,6 +233,7 @@ def test_the_documented_table_is_the_enforced_one() -> None:
     ("module", "unit"),
     [
         ("codemode_skills.sandbox.jail.worker", "jail"),
+        ("codemode_skills.mcp.server.app", "mcp_server"),
         ("codemode_skills.sandbox.bridge", "sandbox"),
         ("codemode_skills.records.skill", "records"),
         ("codemode_skills.codemode", "codemode"),

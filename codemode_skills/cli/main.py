@@ -61,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     from . import review_cmd
 
     review_cmd.add_parser(sub)
+    from . import mcp as mcp_cmd
+
+    mcp_cmd.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "mcp":
+        return mcp_cmd.run(args)
     if args.command == "skills":
         return skills_cmd.run(args)
     if args.command == "review":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import ctypes
 import json
 import threading
@@ -32,12 +33,17 @@ from .jail.policy import (
     formatter,
     guards,
     ownership,
+    paths,
     queues,
     sysfacade,
+    warnfacade,
+    weakrefs,
 )
 from .jail.policy.hardening import freeze, guard_copy
 from .jail.policy.modules import ModuleRegistry
 from .jail.policy.transformer import CompileFailed
+from .jail.policy.warnrouting import ACTIVE as ACTIVE_WARNINGS
+from .jail.policy.warnrouting import route_interpreter_warnings
 from .jail.runtime import CALL_ERRORS, ProgramRun, SandboxLimit, ToolError, program_visible_classes
 from .programs import ProgramCache
 from .result import ExecutionResult, compile_failed, failure, make_result
@@ -81,6 +87,7 @@ class InProcessDriver:
                 "code only; use SubprocessDriver for untrusted programs"
             )
         guard_copy()
+        route_interpreter_warnings()  # the host's warnings keep the host's filters
         _freeze_program_visible()
         self.restricted = restricted
         #: Programs compiled under the policy, reused by later runs (see ``programs``).
@@ -126,8 +133,11 @@ class InProcessDriver:
         bridge = request.bridge
         logs: list[str] = []
         in_flight: set[Any] = set()
+        running = [True]  # False once execute has its outcome
 
         def console(text: str) -> None:
+            if not running[0]:  # a finalizer or __del__ of the program, after its run
+                return
             logs.append(text)
             host.call_soon_threadsafe(bridge.console, text)
 
@@ -161,8 +171,9 @@ class InProcessDriver:
                 raise error
             return json.loads(json.dumps(value))
 
+        registry = ModuleRegistry()  # fresh facades: nothing leaks between runs
         run = ProgramRun(
-            registry=ModuleRegistry(),  # fresh facades: nothing leaks between runs
+            registry=registry,
             call=call,
             console=console,
             tool_names=bridge.tool_names,
@@ -172,7 +183,12 @@ class InProcessDriver:
             restricted=self.restricted,
         )
         worker = self._idle.pop() if self._idle else _ProgramThread()
-        future = worker.submit(run.run(compiled.code if compiled is not None else request.code))
+        # the program's task inherits the context it is submitted from: in it, warnings
+        # the interpreter raises are the program's (warnrouting), not the host's
+        context = contextvars.copy_context()
+        context.run(ACTIVE_WARNINGS.set, registry.warnings)
+        program = run.run(compiled.code if compiled is not None else request.code)
+        future = context.run(worker.submit, program)
         try:
             outcome = await asyncio.wait_for(asyncio.wrap_future(future), request.timeout_s)
         except asyncio.TimeoutError:
@@ -190,6 +206,8 @@ class InProcessDriver:
                 started,
                 run.tool_calls,
             )
+        finally:
+            running[0] = False
         self._idle.append(worker)
         if outcome.get("success"):
             outcome = {"success": True, "result": json.loads(outcome["result_json"]), "error": None}
@@ -241,6 +259,9 @@ def _freeze_program_visible() -> None:
         sysfacade.SysModule,
         sysfacade.TextStream,
         *queues.PROGRAM_VISIBLE,
+        *paths.CLASSES,
+        *warnfacade.PROGRAM_VISIBLE,
+        *weakrefs.PROGRAM_VISIBLE,
         _Stop,
         *program_visible_classes(),
     )

@@ -32,12 +32,16 @@ import types
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .jail.policy.transformer import CompileFailed, PolicyError, compile_program
+from .jail.policy.transformer import TOO_DEEP, CompileFailed, PolicyError, compile_program
 
 #: Up to this many bytes of source, compile on the host's event loop (~2 ms at most).
 INLINE_BYTES = 2048
 #: Up to this many bytes, compile on the host (on a thread); larger: inside the sandbox.
 HOST_MAX_BYTES = 16384
+
+
+#: (tenant, restricted, isolated, source)
+_Key = tuple[str | None, bool, bool, str]
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class ProgramCache:
         self.max_cached_bytes = max_cached_bytes
         self.inline_bytes = inline_bytes
         self.host_max_bytes = host_max_bytes
-        self._entries: OrderedDict[tuple[str | None, bool, str], Compiled | PolicyError]
+        self._entries: OrderedDict[_Key, Compiled | PolicyError]
         self._entries = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -74,12 +78,15 @@ class ProgramCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def get(self, source: str, *, restricted: bool, tenant: str | None) -> Compiled | None:
+    async def get(
+        self, source: str, *, restricted: bool, tenant: str | None, isolated: bool = False
+    ) -> Compiled | None:
         """The compiled program, or None when ``source`` is too large to compile on the
-        host (the sandbox compiles it). Raises ``CompileFailed``."""
+        host (the sandbox compiles it). Raises ``CompileFailed``. ``isolated``: for a
+        process of the program's own (see ``compile_program``)."""
         if len(source) > self.host_max_bytes:
             return None
-        key = (tenant, restricted, source)
+        key = (tenant, restricted, isolated, source)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -87,15 +94,15 @@ class ProgramCache:
                 self.hits += 1
         if found is None:
             if len(source) <= self.inline_bytes:
-                found = _compile(source, restricted)
+                found = _compile(source, restricted, isolated)
             else:
-                found = await asyncio.to_thread(_compile, source, restricted)
+                found = await asyncio.to_thread(_compile, source, restricted, isolated)
             self._store(key, found)
         if isinstance(found, PolicyError):
             raise CompileFailed(found)
         return found
 
-    def _store(self, key: tuple[str | None, bool, str], value: Compiled | PolicyError) -> None:
+    def _store(self, key: _Key, value: Compiled | PolicyError) -> None:
         size = _size(key, value)
         with self._lock:
             self.misses += 1
@@ -115,19 +122,37 @@ class ProgramCache:
             self._bytes = 0
 
 
-def _compile(source: str, restricted: bool) -> Compiled | PolicyError:
+def _compile(source: str, restricted: bool, isolated: bool) -> Compiled | PolicyError:
     """Compile ``source`` and marshal it; whatever goes wrong is a compile failure (a
-    program too deep to marshal included), never an exception out of here (F10)."""
+    program too deep to marshal included), never an exception out of here (F10).
+
+    CPython 3.11's AST conversion keeps its recursion depth per interpreter, not per
+    thread: while one thread parses, another (this cache compiles larger programs on a
+    thread, smaller ones on the loop) can make it fail with "AST constructor recursion
+    depth mismatch", a ``SystemError`` read as "nested too deeply". That failure is
+    retried; a program really nested too deeply fails every time."""
+    for _ in range(_ATTEMPTS - 1):
+        found = _compile_once(source, restricted, isolated)
+        if not (isinstance(found, PolicyError) and found.message == TOO_DEEP):
+            return found
+    return _compile_once(source, restricted, isolated)
+
+
+#: How often a "nested too deeply" compile is tried (see _compile).
+_ATTEMPTS = 3
+
+
+def _compile_once(source: str, restricted: bool, isolated: bool) -> Compiled | PolicyError:
     try:
-        code = compile_program(source, restricted=restricted)
+        code = compile_program(source, restricted=restricted, isolated=isolated)
         return Compiled(code, marshal.dumps(code))
     except CompileFailed as exc:  # kept as data: a cached exception would grow tracebacks
         return exc.error
     except (ValueError, RecursionError, MemoryError, SystemError):
         # (SystemError: CPython 3.11's "AST constructor recursion depth mismatch")
-        return PolicyError("SyntaxError", "the program is nested too deeply to compile", None)
+        return PolicyError("SyntaxError", TOO_DEEP, None)
 
 
-def _size(key: tuple[str | None, bool, str], value: Compiled | PolicyError) -> int:
+def _size(key: _Key, value: Compiled | PolicyError) -> int:
     blob = value.blob if isinstance(value, Compiled) else b""
-    return len(key[2]) + len(blob) + 256
+    return len(key[-1]) + len(blob) + 256

@@ -31,7 +31,11 @@ class ExecutionError(BaseModel):
 
 
 class ExecutionResult(BaseModel):
-    """The outcome of one ``execute``. Never contains host paths or host frames."""
+    """The outcome of one ``execute``. Never contains host paths or host frames.
+
+    ``logs`` is what the program printed, as lines; each line it wrote to stderr
+    (``sys.stderr``, ``print(..., file=sys.stderr)``, warnings) starts with ``"[stderr] "``
+    (``jail.policy.streams.STDERR_PREFIX``)."""
 
     success: bool
     result: Any = None
@@ -92,7 +96,9 @@ def compile_failed(exc: CompileFailed, started: float) -> ExecutionResult:
 
 
 def split_logs(chunks: list[str]) -> list[str]:
-    """Printed text as lines (the way a console shows it)."""
+    """Printed text as lines (the way a console shows it). The jail has marked stderr
+    lines already (``jail/policy/streams.py``), in the text, so nothing here depends on
+    which driver produced the chunks."""
     text = "".join(chunks)
     if not text:
         return []

@@ -5,6 +5,7 @@ from .index import SkillIndex
 from .retrieval import HybridWeights
 from .selector import Candidate, Selection, SkillSelector
 from .steps import split_steps
+from .tool_index import ToolIndex
 
 __all__ = [
     "Candidate",
@@ -15,5 +16,6 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "SkillIndex",
     "SkillSelector",
+    "ToolIndex",
     "split_steps",
 ]

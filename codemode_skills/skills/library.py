@@ -160,7 +160,13 @@ class SkillLibrary:
             existing=lambda names: self._store.run(who, self._existing, names),
             programs=self._programs,
             tenant=who.tenant if who is not None else None,
+            isolated=self._compiles_isolated(),
         )
+
+    def _compiles_isolated(self) -> bool:
+        """Whether programs are compiled for a process of their own (``SkillManager``:
+        as its driver compiles them)."""
+        return False
 
     # -- registering and editing ---------------------------------------------------------
     async def register(

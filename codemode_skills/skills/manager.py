@@ -92,6 +92,11 @@ class SkillManager(SkillLibrary):
         self._validators: OrderedDict[tuple[str, int], tuple[SchemaValidator, SchemaValidator]]
         self._validators = OrderedDict()
 
+    def _compiles_isolated(self) -> bool:
+        """As the driver compiles (``SubprocessDriver.native_stores``), so the test run and
+        the first calls find the program registration compiled."""
+        return bool(getattr(self.code_mode.driver, "native_stores", False))
+
     # -- registration: the library's checks plus a test run ------------------------------
     def _tool_names(self) -> Collection[str]:
         return self.code_mode.tools

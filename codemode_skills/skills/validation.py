@@ -131,12 +131,15 @@ def _problems(
     return problems, calls
 
 
-async def _compile_problems(code: str, programs: ProgramCache, tenant: str | None) -> list[str]:
+async def _compile_problems(
+    code: str, programs: ProgramCache, tenant: str | None, isolated: bool
+) -> list[str]:
     """Why ``code`` does not compile under the policy. Through ``programs`` (the driver's
     cache: on the loop up to its inline size, else on a thread), keyed like the runs of
-    ``tenant`` so the test run and the first calls find the compiled program."""
+    ``tenant`` (and compiled as the driver compiles: ``isolated``) so the test run and
+    the first calls find the compiled program."""
     try:
-        await programs.get(code, restricted=True, tenant=tenant)
+        await programs.get(code, restricted=True, tenant=tenant, isolated=isolated)
     except CompileFailed as exc:
         at = f" (line {exc.error.line})" if exc.error.line else ""
         return [f"code does not compile: {exc.error.type}: {exc.error.message}{at}"]
@@ -165,11 +168,13 @@ async def check_content(
     existing: Callable[[list[str]], Awaitable[Collection[str]]],
     programs: ProgramCache,
     tenant: str | None,
+    isolated: bool = False,
 ) -> list[str]:
     """Check ``content`` (the full content of a version); return its full ``depends_on``
     (sorted) or raise ``SkillValidationError`` with every problem. ``existing(names)``
     answers which of ``names`` are stored skills; ``programs`` compiles (and sets the
-    size rules); ``tenant`` is whom the compile is cached for."""
+    size rules); ``tenant`` is whom the compile is cached for; ``isolated``: compile as
+    the driver does (``SubprocessDriver.native_stores``)."""
     tools = frozenset(tool_names)
     limit = programs.host_max_bytes
     if _size(content) <= programs.inline_bytes:
@@ -177,7 +182,7 @@ async def check_content(
     else:
         problems, calls = await asyncio.to_thread(_problems, name, content, tools, limit)
     if len(content["code"]) <= limit:
-        problems += await _compile_problems(content["code"], programs, tenant)
+        problems += await _compile_problems(content["code"], programs, tenant, isolated)
     wanted = wanted_skills(name, content, calls)
     missing = sorted(wanted - set(await existing(sorted(wanted))))
     if missing:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .policy import toplevel_run
 from .policy.builtins import make_builtins
 from .policy.facades import ERROR_REDIRECTS, OUTPUT_REDIRECTS
 from .policy.guards import (
@@ -32,6 +33,7 @@ from .policy.modules import ModuleRegistry
 from .policy.namespace import Namespace as _Namespace
 from .policy.namespace import make_print as _make_print
 from .policy.ownership import register_capability
+from .policy.streams import LogStreams
 from .policy.transformer import (
     ENTRY,
     PROGRAM_FILENAME,
@@ -149,6 +151,12 @@ def _module_level(exc: BaseException) -> BaseException:
     return exc
 
 
+def _exits_cleanly(code: Any) -> bool:
+    """Exit status 0 (``sys.exit()``, ``sys.exit(0)``), tested by type: a program's own
+    ``__eq__`` never runs here."""
+    return code is None or (type(code) in (int, bool) and int.__eq__(code, 0) is True)
+
+
 def _error_type(exc: BaseException) -> str:
     if isinstance(exc, PolicyViolation):
         return "PolicyViolation"
@@ -171,8 +179,11 @@ class ProgramRun:
         limits: RunLimits = RunLimits(),
         extra_globals: dict[str, Any] | None = None,
         restricted: bool = True,
+        isolated: bool = False,
     ) -> None:
         self.registry = registry
+        #: Whether this process runs this program only (compile_program's ``isolated``).
+        self.isolated = isolated
         self._call = call
         self._console = console
         self.limits = limits
@@ -187,6 +198,9 @@ class ProgramRun:
         #: Targets of active ``contextlib.redirect_stdout`` blocks (innermost last).
         self._redirects: list[Any] = []
         self.print = _make_print(self.write, self._redirects)
+        #: How stdout and stderr share the one log (stderr lines marked; see streams).
+        self._streams = LogStreams()
+        registry.error_console = self.write_error  # where the program's sys.stderr writes
 
     def prepare(self) -> None:
         """Build the globals now: the worker does this while it waits for its request,
@@ -210,15 +224,26 @@ class ProgramRun:
         self._tool_names, self._skill_names = tool_names, skill_names
         self._extra = extra_globals or {}
         if self._globals is not None:
-            self._globals["tools"] = _Namespace("tools", tool_names, self.call)
-            self._globals["skills"] = _Namespace("skills", skill_names, self.call)
+            self._provide(self._globals["__builtins__"])
             self._globals.update(self._extra)
 
     # -- program-facing hooks ---------------------------------------------------------
     def write(self, text: str) -> None:
+        """What the program writes to stdout (``print``, ``sys.stdout``)."""
         if self.limit_hit is not None:
             raise self.limit_hit
-        if not text:  # nothing to show: never a message (the host caps them by count)
+        if text:  # nothing to show: never a message (the host caps them by count)
+            self._log(self._streams.stdout(text))
+
+    def write_error(self, text: str) -> None:
+        """What the program writes to stderr (``sys.stderr``, warnings): marked lines."""
+        if self.limit_hit is not None:
+            raise self.limit_hit
+        if text:
+            self._log(self._streams.stderr(text))
+
+    def _log(self, text: str) -> None:
+        if not text:
             return
         self.log_bytes += len(text.encode("utf-8", "replace"))
         if self.log_bytes > self.limits.max_log_bytes:
@@ -241,6 +266,13 @@ class ProgramRun:
         return self._call(kind, name, args)
 
     # -- running -----------------------------------------------------------------------
+    def _provide(self, builtins: dict[str, Any]) -> None:
+        """``tools`` and ``skills``, as builtins: names the sandbox provides, like
+        ``print``, not the program's own globals (``globals()``, ``vars()`` and ``dir()``
+        at the top level list what the program bound, as in CPython)."""
+        builtins["tools"] = _Namespace("tools", self._tool_names, self.call)
+        builtins["skills"] = _Namespace("skills", self._skill_names, self.call)
+
     def build_globals(self) -> dict[str, Any]:
         self.registry.console = self.print
         extra = dict(CALL_ERRORS)
@@ -262,9 +294,8 @@ class ProgramRun:
             SELF_TARGET: store_target,
             SELF_OWNED: check_self_owned,
             MATCH_CLASS: match_class,
-            "tools": _Namespace("tools", self._tool_names, self.call),
-            "skills": _Namespace("skills", self._skill_names, self.call),
         }
+        self._provide(builtins)
         importer = self.registry.importer()
 
         def import_star(module: str, level: int) -> None:
@@ -272,6 +303,7 @@ class ProgramRun:
             globals_.update({k: v for k, v in vars(facade).items() if not k.startswith("_")})
 
         globals_[IMPORT_STAR] = import_star
+        globals_[toplevel_run.HELPER] = toplevel_run.run_at_top_level
         globals_.update(self._extra)
         return globals_
 
@@ -282,7 +314,7 @@ class ProgramRun:
             code = program
         else:
             try:
-                code = compile_program(program, restricted=self.restricted)
+                code = compile_program(program, restricted=self.restricted, isolated=self.isolated)
             except CompileFailed as exc:
                 return compile_failure(exc.error)
         globals_ = self._globals if self._globals is not None else self.build_globals()
@@ -293,6 +325,10 @@ class ProgramRun:
             value = await types.FunctionType(code, globals_, ENTRY)()
         except SandboxLimit as exc:
             return self._failure(exc)
+        except SystemExit as exc:  # sys.exit(0) / exit(): the end of a script, successful
+            if self.limit_hit is not None or not _exits_cleanly(exc.code):
+                return self._failure(self.limit_hit or exc)
+            value = None
         except BaseException as exc:
             if self.limit_hit is not None:
                 return self._failure(self.limit_hit)

@@ -42,14 +42,15 @@ _UNRESTRICTED_PRELOAD = (
 )
 
 
-def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> None:
+def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> int:
+    """Import and harden what every worker shares; returns how many classes were frozen."""
     import _strptime  # noqa: F401 - datetime.strptime imports it lazily
     import encodings
     import pkgutil
     import time
 
     registry.preload()
-    harden_stdlib(freeze=not unrestricted)
+    frozen = harden_stdlib(freeze=not unrestricted)
     if unrestricted:
         import importlib
 
@@ -65,6 +66,7 @@ def _preload(registry: ModuleRegistry, unrestricted: bool = False) -> None:
         import pyseccomp  # noqa: F401 - load libseccomp before Landlock
     except (ImportError, OSError, RuntimeError):
         pass
+    return frozen
 
 
 def _read_paths() -> list[str]:
@@ -172,10 +174,17 @@ def main(config_text: str) -> None:
     ctrl = socket.socket(fileno=int(config["ctrl_fd"]))
     os_layers.prctl(os_layers.PR_SET_PDEATHSIG, signal.SIGKILL)
     registry = ModuleRegistry()
-    _preload(registry, unrestricted=not config.get("restricted", True))
+    frozen = _preload(registry, unrestricted=not config.get("restricted", True))
     memory_base = os_layers.memory_baseline()
     devnull = os.open(os.devnull, os.O_RDWR)
     report: dict[str, Any] = {"python": sys.version.split()[0]}
+    # stdlib and sandbox classes immutable in every worker (what lets the host compile
+    # public attribute stores natively for them: transformer.compile_program(isolated))
+    report["frozen_classes"] = (
+        {"active": True, "count": frozen}
+        if frozen
+        else {"active": False, "reason": "tp_flags not located, or restricted=False"}
+    )
     if layers.get("uid", True):
         report["uid"] = os_layers.drop_root()
         os_layers.prctl(os_layers.PR_SET_PDEATHSIG, signal.SIGKILL)  # reset by setuid

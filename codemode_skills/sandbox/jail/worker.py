@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import os_layers, protocol, wire
+from . import heap, os_layers, protocol, wire
+from .policy import hardening, warnrouting
 from .policy.modules import ModuleRegistry
 from .policy.ownership import register_capability
+from .policy.streams import unraisable_report
 from .policy.transformer import compile_program
 from .runtime import CALL_ERRORS, ProgramRun, RunLimits, ToolError
 
@@ -197,11 +199,16 @@ def worker_main(
             os_layers.load_seccomp()
         channel = _Channel(sock)
         _warm_up(loop, registry)
+        heap.prime()
         # everything that does not depend on the request is set up before it comes: the
         # run, its globals, and the task that will run the program
         log = lambda text: channel.send({"op": "log", "text": text})  # noqa: E731
-        run = ProgramRun(registry=registry, call=channel.call, console=log)
-        sys.stdout = sys.stderr = _console(run.write)
+        # a process of its own: public stores need no check where classes are frozen
+        isolated = hardening.frozen_count > 0
+        run = ProgramRun(registry=registry, call=channel.call, console=log, isolated=isolated)
+        sys.stdout, sys.stderr = _console(run.write), _console(run.write_error)
+        sys.unraisablehook = functools.partial(_report_unraisable, run.write_error)
+        warnrouting.ACTIVE.set(registry.warnings)  # the interpreter's warnings: the program's
         pending = _PendingRun(loop, run)
         loop.add_reader(sock.fileno(), channel.on_readable)
         sock.sendall(protocol.WORKER_READY + b"\n")
@@ -352,6 +359,15 @@ def _send_done(channel: _Channel, outcome: dict[str, Any], tool_calls: int) -> N
     else:
         line = head + "\n"
     channel.sock.sendall(line.encode())
+
+
+def _report_unraisable(write_error: Callable[[str], None], unraisable: Any) -> None:
+    """``sys.unraisablehook`` in the worker: CPython's report, on the program's stderr,
+    without host frames (``streams.unraisable_report``)."""
+    try:
+        write_error(unraisable_report(unraisable))
+    except BaseException:  # past the log limit: the run's failure says so already
+        pass
 
 
 def _console(write: Callable[[str], None]) -> Any:

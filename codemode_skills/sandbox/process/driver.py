@@ -114,6 +114,7 @@ class SubprocessDriver:
         #: Programs compiled on the host under the policy (see ``programs``).
         self.programs = program_cache if program_cache is not None else ProgramCache()
         self._isolation: dict[str, Any] = {}
+        self._native_stores = False  # until a template reports frozen classes
 
     @property
     def pool_size(self) -> int:
@@ -123,6 +124,12 @@ class SubprocessDriver:
     def isolation(self) -> dict[str, Any]:
         """The layers the running template reported, and a summary ``active`` list."""
         return dict(self._isolation)
+
+    @property
+    def native_stores(self) -> bool:
+        """Whether programs are compiled with native public attribute stores (a worker is
+        the program's own process and its template froze the shared classes)."""
+        return self._native_stores
 
     @property
     def max_workers(self) -> int:
@@ -147,6 +154,9 @@ class SubprocessDriver:
                 f"report: {json.dumps(isolation)}"
             )
         self._isolation = isolation
+        # a worker runs one program in a process of its own; with the shared classes
+        # frozen there, public attribute stores need no check (compile_program)
+        self._native_stores = bool(report.get("frozen_classes", {}).get("active"))
 
     def _summarize(self, report: dict[str, Any]) -> dict[str, Any]:
         active = ["rlimits"] + (["bwrap"] if self.bwrap else [])
@@ -183,7 +193,10 @@ class SubprocessDriver:
         started = time.perf_counter()
         try:
             compiled = await self.programs.get(
-                request.code, restricted=self.restricted, tenant=request.tenant
+                request.code,
+                restricted=self.restricted,
+                tenant=request.tenant,
+                isolated=self.native_stores,
             )
         except CompileFailed as exc:  # refused without taking a worker
             return compile_failed(exc, started)

@@ -16,6 +16,7 @@ from .builtin_functions import BuiltinFunction, builtin_function
 from .guards import (
     PolicyViolation,
     guarded_getattr,
+    program_globals,
     safe_delattr,
     safe_hasattr,
     safe_setattr,
@@ -23,6 +24,7 @@ from .guards import (
     scope_names,
     scope_namespace,
 )
+from .sysfacade import system_exit
 
 _REMOVED = {
     "open": "files are not available in the sandbox; ask a host tool for the data",
@@ -31,10 +33,7 @@ _REMOVED = {
     "compile": "compile() is not available in the sandbox",
     "input": "there is no console input in the sandbox",
     "breakpoint": "there is no debugger in the sandbox",
-    "globals": "globals() is not available in the sandbox",
     "help": "help() is not available in the sandbox",
-    "exit": "use `return value` to finish the program",
-    "quit": "use `return value` to finish the program",
 }
 _DROPPED = {"copyright", "credits", "license", "__loader__", "__spec__", "__debug__"}
 
@@ -78,6 +77,15 @@ def _vars(*args: Any, **kwargs: Any) -> Any:
     return safe_vars(*args) if args else scope_namespace(sys._getframe(1))
 
 
+def _globals(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``globals()``: a copy of the program's globals (see guards.program_globals)."""
+    if kwargs:
+        raise TypeError("globals() takes no keyword arguments")
+    if args:
+        raise TypeError(f"globals() takes no arguments ({len(args)} given)")
+    return program_globals(sys._getframe(1))
+
+
 def _locals(*args: Any, **kwargs: Any) -> dict[str, Any]:
     """``locals()``: as ``vars()`` (at the top level, the program's globals)."""
     if kwargs:
@@ -110,6 +118,9 @@ def _base_table() -> dict[str, Any]:
         vars=builtin_function("vars", _vars),
         dir=builtin_function("dir", _dir),
         locals=builtin_function("locals", _locals),
+        globals=builtin_function("globals", _globals),
+        exit=builtin_function("exit", system_exit),
+        quit=builtin_function("quit", system_exit),
         PolicyViolation=PolicyViolation,
     )
     return table

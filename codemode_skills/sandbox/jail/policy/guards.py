@@ -236,11 +236,23 @@ def scope_names(frame: types.FrameType) -> list[str]:
 
 def scope_namespace(frame: types.FrameType) -> dict[str, Any]:
     """What ``vars()`` and ``locals()`` give in ``frame``: at the program's top level a
-    copy of its globals (module semantics: there ``locals() is globals()``) without the
-    sandbox's own entries (the guards the compiler calls by name, ``__builtins__``);
-    elsewhere the frame's locals, as CPython gives them."""
-    if frame.f_code.co_name != ENTRY_NAME or frame.f_code.co_filename != PROGRAM_FILENAME:
+    copy of its globals (module semantics: there ``locals() is globals()``), elsewhere in
+    the program the frame's locals, as CPython gives them. A frame that is not the
+    program's (a stdlib function calling back ``vars``, say ``ExitStack.callback(vars)``)
+    shows nothing: its locals are the stdlib's."""
+    if frame.f_code.co_filename != PROGRAM_FILENAME:
+        return {}
+    if frame.f_code.co_name != ENTRY_NAME:
         return {n: v for n, v in frame.f_locals.items() if not is_reserved(n)}
+    return program_globals(frame)
+
+
+def program_globals(frame: types.FrameType) -> dict[str, Any]:
+    """``globals()`` in ``frame``: a copy of the program's globals without the sandbox's
+    own entries (the guards the compiler calls by name, ``__builtins__``); writing to it
+    binds nothing. Empty for a frame that is not the program's."""
+    if frame.f_code.co_filename != PROGRAM_FILENAME:
+        return {}
     return {n: v for n, v in frame.f_globals.items() if not is_reserved(n) and n != "__builtins__"}
 
 

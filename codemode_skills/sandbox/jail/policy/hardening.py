@@ -98,6 +98,10 @@ def _stdlib_or_ours(cls: type) -> bool:
     return top in sys.stdlib_module_names or top == "codemode_skills" or module == "builtins"
 
 
+#: How many classes ``freeze_classes`` froze in this process (inherited by workers).
+frozen_count = 0
+
+
 def freeze_classes() -> int:
     """Make every stdlib (and sandbox) heap type loaded so far immutable. Call once in
     the template, after preloading and before any program. Subclassing them still works
@@ -116,6 +120,8 @@ def freeze_classes() -> int:
         if not flags.value & _IMMUTABLETYPE:
             flags.value |= _IMMUTABLETYPE
             changed += 1
+    global frozen_count
+    frozen_count += changed
     return changed
 
 

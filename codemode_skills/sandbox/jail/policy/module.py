@@ -18,15 +18,19 @@ sandbox runs it as the body of ``async def __cm_main__()`` so that top-level ``a
   ``SyntaxError`` (in a function they would mean something else).
 * ``future_flags``: ``from __future__ import ...`` at the top of the program becomes
   compiler flags (inside the wrapper it would no longer be at the beginning of the file).
+* ``asyncio.run(main())`` at the top level awaits ``main()`` on the running loop
+  (toplevel_run.py says why and how).
 """
 
 from __future__ import annotations
 import __future__ as _future
 
 import ast
+import re
 import types
 from collections.abc import Iterator
 
+from . import toplevel_run
 from .visitor import CompileFailed, PolicyError
 
 #: The compiler flag of ``from __future__ import annotations``.
@@ -70,6 +74,82 @@ def prepare(tree: ast.Module, *, annotations_evaluated: bool = True) -> None:
         _prepare_block(tree.body, annotations_evaluated)
     except _TopLevelNonlocal as found:
         _refuse_nonlocal(tree, found.node)
+    runs = _AsyncioRun.aliases(tree)
+    if runs.modules or runs.functions:
+        for statement in list(_top_level_statements(tree.body)):
+            for field, value in ast.iter_fields(statement):
+                if isinstance(value, ast.expr):
+                    setattr(statement, field, runs.visit(value))
+                elif isinstance(value, list):
+                    value[:] = [runs.visit(v) if isinstance(v, ast.expr) else v for v in value]
+                    for item in value:
+                        if isinstance(item, (ast.withitem, ast.match_case, ast.ExceptHandler)):
+                            runs.visit_fields(item)
+
+
+def may_call_asyncio_run(source: str) -> bool:
+    """Whether ``source`` may hold a top-level ``asyncio.run`` for ``prepare`` to rewrite
+    (a cheap test on the text: then the program takes the AST path)."""
+    return "asyncio" in source and _RUN_WORD.search(source) is not None
+
+
+_RUN_WORD = re.compile(r"\brun\b")
+
+
+class _AsyncioRun(ast.NodeTransformer):
+    """Rewrites ``<asyncio>.run(...)`` and ``<run>(...)`` calls of the top level into
+    ``await run_at_top_level(<function>, ...)`` (not inside a ``def``, a ``lambda`` or a
+    ``class`` body: no ``await`` is possible there)."""
+
+    def __init__(self, modules: set[str], functions: set[str]) -> None:
+        self.modules, self.functions = modules, functions
+
+    @classmethod
+    def aliases(cls, tree: ast.Module) -> _AsyncioRun:
+        """The top-level names ``import asyncio`` and ``from asyncio import run`` bind."""
+        modules: set[str] = set()
+        functions: set[str] = set()
+        for node in _top_level_statements(tree.body):
+            if isinstance(node, ast.Import):
+                modules |= {a.asname or a.name for a in node.names if a.name == "asyncio"}
+            elif isinstance(node, ast.ImportFrom) and node.module == "asyncio":
+                functions |= {a.asname or a.name for a in node.names if a.name == "run"}
+        return cls(modules, functions)
+
+    def visit_fields(self, node: ast.AST) -> None:
+        """Rewrite the expressions held directly by ``node`` (a ``with`` item...)."""
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr):
+                setattr(node, field, self.visit(value))
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if not (
+            isinstance(func, ast.Attribute)
+            and func.attr == "run"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.modules
+        ) and not (isinstance(func, ast.Name) and func.id in self.functions):
+            return node
+        helper = ast.copy_location(ast.Name(id=toplevel_run.HELPER, ctx=ast.Load()), node)
+        call = ast.Call(func=helper, args=[func, *node.args], keywords=node.keywords)
+        return ast.copy_location(ast.Await(value=ast.copy_location(call, node)), node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return node  # another scope: no await there
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:
+        return node  # an await would make it an async generator: another meaning
+
+
+def _top_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of the top level, in blocks nested in ``if``/``for``/``try``...
+    (not ``def`` or ``class`` bodies)."""
+    for node in body:
+        yield node
+        for block in _blocks(node):
+            yield from _top_level_statements(block)
 
 
 class _TopLevelNonlocal(Exception):
@@ -110,6 +190,8 @@ def _prepare_block(body: list[ast.stmt], evaluated: bool) -> None:
 def _unannotated(node: ast.AnnAssign, evaluated: bool) -> list[ast.stmt]:
     """``x: T = v`` -> ``x = v`` then ``T`` (CPython evaluates a module-level annotation
     after the assignment, unless ``from __future__ import annotations``)."""
+    if node.target.id == "__debug__":  # type: ignore[union-attr]
+        _refuse("cannot assign to __debug__", node)
     out: list[ast.stmt] = []
     if node.value is not None:
         target = ast.Name(id=node.target.id, ctx=ast.Store())  # type: ignore[union-attr]

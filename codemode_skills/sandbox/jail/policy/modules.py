@@ -16,9 +16,10 @@ import typing as _typing
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import facades, queues, sysfacade
+from . import facades, paths, queues, sysfacade, toplevel_run, weakrefs
 from .formatter import SafeFormatter
 from .guards import ModulePolicyViolation, SafeModule, check_name, guarded_getattr
+from .warnfacade import program_warnings
 
 #: Importable modules. Submodules must be listed on their own.
 ALLOWED_MODULES: tuple[str, ...] = tuple(
@@ -26,8 +27,8 @@ ALLOWED_MODULES: tuple[str, ...] = tuple(
     abc array asyncio base64 binascii bisect calendar cmath collections collections.abc colorsys
     contextlib copy csv dataclasses datetime decimal difflib enum fnmatch fractions functools
     graphlib hashlib heapq hmac html io ipaddress itertools json keyword math numbers operator
-    pprint queue random re secrets shlex stat statistics string struct sys textwrap time types
-    typing unicodedata urllib urllib.parse uuid zoneinfo
+    pathlib pprint queue random re secrets shlex stat statistics string struct sys textwrap time
+    types typing unicodedata urllib urllib.parse uuid warnings weakref zoneinfo
     """.split()
 )
 
@@ -88,6 +89,13 @@ def _safe_methodcaller(name: str, /, *args: Any, **kwargs: Any) -> Callable[[Any
     return lambda obj: guarded_getattr(obj, name)(*args, **kwargs)
 
 
+#: Public names outside a module's ``__all__`` that programs import (its own doctests
+#: do): plain values and pure functions, audited one by one in docs/security.md.
+_ALSO: dict[str, tuple[str, ...]] = {
+    "enum": ("bin",),  # bin(num, max_bits=None): two's-complement text of an int
+    "typing": ("T", "KT", "VT", "T_co", "V_co", "VT_co", "T_contra", "CT_co"),  # TypeVars
+}
+
 #: Replacements for public names that are unsafe as shipped (see facades).
 _OVERRIDES: dict[str, dict[str, Any]] = {
     "operator": {"attrgetter": _safe_attrgetter, "methodcaller": _safe_methodcaller},
@@ -103,8 +111,11 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         for name in ("dataclass", "make_dataclass", "fields", "asdict", "astuple", "replace")
     },
     "types": {"coroutine": facades.coroutine},
+    "asyncio": {"run": toplevel_run.run},
     "time": {"sleep": facades.sleep},
     "queue": {cls.__name__: cls for cls in queues.CLASSES},
+    "pathlib": {cls.__name__: cls for cls in paths.CLASSES},
+    "weakref": weakrefs.OVERRIDES,
     "contextlib": {
         "redirect_stdout": facades.redirect_stdout,
         "redirect_stderr": facades.redirect_stderr,
@@ -138,8 +149,13 @@ class ModuleRegistry:
         #: Where ``pprint.pprint`` and ``calendar.prmonth`` write: set by each run to its
         #: ``print`` (a closure: nothing reachable from it leads to the run).
         self.console: Callable[..., None] = print
+        #: Where the program's ``sys.stderr`` writes: set by each run to its stderr stream
+        #: (the logs mark its lines; see streams).
+        self.error_console: Callable[[str], None] = lambda text: self.console(text, end="")
         #: The private instances behind ``random.*`` and ``secrets.*`` (see refresh).
         self._randoms: list[_random.Random] = []
+        #: The program's ``warnings`` (its module is the facade), writing to its stderr.
+        self.warnings = program_warnings(lambda: getattr(self.facade("sys"), "stderr", None))
 
     def preload(self) -> None:
         """Import every allowed module now (in the template, before lock-down)."""
@@ -162,7 +178,11 @@ class ModuleRegistry:
 
     def _build(self, name: str) -> SafeModule:
         if name == "sys":  # built from a list of facts, not from the module's names
-            return sysfacade.build(lambda text: self.console(text, end=""))
+            return sysfacade.build(
+                lambda text: self.console(text, end=""), lambda text: self.error_console(text)
+            )
+        if name == "warnings":  # a module of the run's own (warnfacade)
+            return self.warnings.module
         real = importlib.import_module(name)
         facade = SafeModule(name, getattr(real, "__doc__", None))
         excluded = _EXCLUDED.get(name, frozenset())
@@ -180,6 +200,8 @@ class ModuleRegistry:
                 else:
                     continue
             setattr(facade, attr, value)
+        for attr in _ALSO.get(name, ()):
+            setattr(facade, attr, getattr(real, attr))
         for attr, value in _OVERRIDES.get(name, {}).items():
             setattr(facade, attr, value)
         for attr, value in self._special(name, real).items():
@@ -260,7 +282,7 @@ class ModuleRegistry:
         return sandbox_import
 
 
-def harden_stdlib(*, freeze: bool = True) -> None:
+def harden_stdlib(*, freeze: bool = True) -> int:
     """Harden the standard library of a sandbox *worker* process (the template calls
     this once, after preloading, before forking any worker).
 
@@ -269,14 +291,19 @@ def harden_stdlib(*, freeze: bool = True) -> None:
     ``compile`` is the policy compiler here. ``copy`` is guarded (see hardening), and
     every stdlib and sandbox class is made immutable (``freeze``; the template of an
     OS-only sandbox, ``restricted=False``, passes False: there is no policy to back).
+    With the policy on, the interpreter's warnings follow the running program's
+    ``warnings`` (``warnrouting``). Returns how many classes it froze (0: none could be).
     """
     from .hardening import freeze_classes, guard_copy
     from .transformer import compile_expression
+    from .warnrouting import route_interpreter_warnings
 
     _typing.compile = compile_expression  # type: ignore[attr-defined]
     guard_copy()
-    if freeze:
-        freeze_classes()
+    if not freeze:
+        return 0
+    route_interpreter_warnings()
+    return freeze_classes()
 
 
 __all__ = ["ALLOWED_MODULES", "ModuleRegistry", "harden_stdlib"]

@@ -13,28 +13,60 @@ from typing import Any
 from ..wire import POSITIONAL
 from .builtin_functions import BuiltinFunction, builtin_function
 
+#: Joins a namespace's name and a tool's in the flat name host and wire use: the program's
+#: ``tools.time.now(...)`` is the host's ``time__now``. A namespace's name (an MCP server's)
+#: never contains it, so the first occurrence is the boundary.
+NESTED = "__"
+
+
+def _grouped(names: frozenset[str]) -> dict[str, frozenset[str]]:
+    """``{"time": {"now", ...}}`` from flat names such as ``time__now``."""
+    groups: dict[str, set[str]] = {}
+    for name in names:
+        head, sep, tail = name.partition(NESTED)
+        if sep and head and tail and not tail.startswith("_"):
+            groups.setdefault(head, set()).add(tail)
+    return {head: frozenset(tails) for head, tails in groups.items()}
+
 
 class Namespace:
     """``tools`` / ``skills``: attribute access yields an async function per name.
 
     The only thing it keeps that leads anywhere is a closure (``_resolve``): the call
     function, and through it the run and the channel, sit in closure cells, which no
-    program can read (``__closure__`` is denied), not in attributes (F03)."""
+    program can read (``__closure__`` is denied), not in attributes (F03).
+
+    ``tools`` nests: flat names ``server__tool`` appear as ``tools.server.tool``, where
+    ``tools.server`` is another ``Namespace`` whose call function prefixes the name, held
+    the same way (a closure cell), so a nested namespace holds no more than ``tools``."""
 
     def __init__(
-        self, kind: str, names: Iterable[str], call: Callable[..., Awaitable[Any]]
+        self,
+        kind: str,
+        names: Iterable[str],
+        call: Callable[..., Awaitable[Any]],
+        *,
+        path: str = "",
     ) -> None:
         self._kind = kind
-        self._known = known = frozenset(names)
+        known = frozenset(names)
+        groups = _grouped(known) if kind == "tools" else {}
+        nested = {f"{head}{NESTED}{tail}" for head, tails in groups.items() for tail in tails}
+        self._known = listed = frozenset((known - nested) | groups.keys())
         cache = self.__dict__
+        label = "tool" if kind == "tools" else "skill"
+        where = f" on {path!r}" if path else ""
 
         def resolve(name: str) -> Any:
+            if name in groups and name not in known:
+                return branch(name)
             # ``skills`` is open: a skill registered during the run is callable at once,
             # and the host answers for names it does not know. ``tools`` is a fixed set.
             if name not in known and (kind == "tools" or name.startswith("_")):
-                hint = ", ".join(sorted(known)) or "none"
-                label = "tool" if kind == "tools" else "skill"
-                raise AttributeError(f"there is no {label} named {name!r} (available: {hint})")
+                hint = ", ".join(sorted(listed)) or "none"
+                raise AttributeError(
+                    f"there is no {label} named {name!r}{where} (available: {hint})"
+                )
 
             def invoke(*args: Any, **kwargs: Any) -> Awaitable[Any]:
                 if args:
@@ -47,6 +79,14 @@ class Namespace:
             invoke.__name__ = invoke.__qualname__ = name
             cache[name] = invoke  # later lookups skip __getattr__
             return invoke
+
+        def branch(head: str) -> Namespace:
+            def call_nested(kind_: str, name: str, kwargs: dict[str, Any]) -> Awaitable[Any]:
+                return call(kind_, f"{head}{NESTED}{name}", kwargs)
+
+            inner = Namespace(kind, groups[head], call_nested, path=head)
+            cache[head] = inner
+            return inner
 
         self._resolve = resolve
 

@@ -4,9 +4,10 @@ Models write ``sys.version_info``, ``sys.maxsize``, ``sys.float_info`` and
 ``sys.stdout.write(...)`` in ordinary programs; the real module also holds ``modules``,
 ``path``, ``settrace``, ``_getframe`` and the process's streams. The facade holds copies
 of the read-only facts, ``getrecursionlimit`` as a plain function, and ``stdout``/``stderr``
-as streams whose ``write`` goes to the run's logs through the program's ``print`` (so
-``contextlib.redirect_stdout`` applies; ``redirect_stderr`` redirects ``stderr``). A name
-of the real module that is left out is refused by name, as an ``AttributeError``
+as streams whose ``write`` goes to the run's logs: ``stdout`` through the program's
+``print`` (so ``contextlib.redirect_stdout`` applies), ``stderr`` to the run's stderr,
+whose lines the logs mark (``streams.STDERR_PREFIX``; ``redirect_stderr`` redirects it).
+A name of the real module that is left out is refused by name, as an ``AttributeError``
 (``hasattr(sys, "settrace")`` is False).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from .builtin_functions import builtin_function
 from .checks import AttributePolicyViolation
 from .facades import ERROR_REDIRECTS
-from .ownership import SafeModule
+from .ownership import PROGRAM_FILENAME, SafeModule
 
 #: Read-only facts copied from the real module (immutable values: ints, str, structseqs).
 FACTS: tuple[str, ...] = tuple(
@@ -29,7 +30,6 @@ FACTS: tuple[str, ...] = tuple(
 )
 
 _WHY = {
-    "exit": "use `return value` to finish the program",
     "stdin": "there is no console input in the sandbox",
     "setrecursionlimit": "the recursion limit belongs to the sandbox",
 }
@@ -81,9 +81,16 @@ class TextStream:
         return f"<_io.TextIOWrapper name='{self.name}' mode='w' encoding='utf-8'>"
 
 
-def build(say: Callable[[str], None]) -> SysModule:
-    """The facade, writing both streams to ``say`` (the run's console). The logs carry
-    no stream marker, so stderr text is shown as printed text (docs/security.md)."""
+def system_exit(status: Any = None, /) -> Any:
+    """``sys.exit()``, ``exit()``, ``quit()``: CPython's ``SystemExit``. Uncaught with
+    status 0 or None it ends the program successfully (result None), as a script's exit
+    status 0 does; any other status is the run's error."""
+    raise SystemExit(status)
+
+
+def build(say: Callable[[str], None], say_error: Callable[[str], None]) -> SysModule:
+    """The facade, writing ``stdout`` to ``say`` (the run's console) and ``stderr`` to
+    ``say_error`` (the run's stderr, marked in the logs), unless redirected."""
     facade = SysModule("sys", _sys.__doc__)
     for name in FACTS:
         setattr(facade, name, getattr(_sys, name))
@@ -93,14 +100,20 @@ def build(say: Callable[[str], None]) -> SysModule:
     )
     limit = _sys.getrecursionlimit
     facade.getrecursionlimit = builtin_function("getrecursionlimit", lambda: limit())
+    facade.exit = builtin_function("exit", system_exit)
+    # plain functions over the real builtins, whose __self__ would be the real module
+    size, intern = _sys.getsizeof, _sys.intern
+    facade.getsizeof = builtin_function("getsizeof", lambda *a: size(*a))
+    facade.intern = builtin_function("intern", lambda s, /: intern(s))
+    facade.argv = [PROGRAM_FILENAME]  # the program's own list, as a script's is
     facade.stdout = TextStream("<stdout>", say)
 
-    def say_error(text: str) -> None:
+    def write_error(text: str) -> None:
         redirects = ERROR_REDIRECTS.get()
         if redirects:  # inside contextlib.redirect_stderr(...)
             redirects[-1].write(text)
         else:
-            say(text)
+            say_error(text)
 
-    facade.stderr = TextStream("<stderr>", say_error)
+    facade.stderr = TextStream("<stderr>", write_error)
     return facade

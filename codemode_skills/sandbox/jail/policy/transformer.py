@@ -79,11 +79,15 @@ def _wrap_program(tree: ast.Module, global_names: list[str]) -> ast.Module:
 
 
 def _apply_policy(
-    tree: ast.AST, kind: type[SandboxTransformer] = SandboxTransformer
+    tree: ast.AST,
+    kind: type[SandboxTransformer] = SandboxTransformer,
+    *,
+    isolated: bool = False,
 ) -> SandboxTransformer:
     """Run the transformer over ``tree`` in place, or raise ``CompileFailed``."""
     errors: list[str] = []
     transformer = kind(errors, [], {})
+    transformer.guard_public_stores = not isolated
     transformer.visit(tree)
     for text in errors:
         raise CompileFailed(
@@ -95,20 +99,31 @@ def _apply_policy(
 @contextlib.contextmanager
 def _compile_errors(line_shift: int = 0) -> Iterator[None]:
     """Turn what CPython's parser and compiler raise into ``CompileFailed`` (a
-    ``SyntaxError`` with the line in the model's own source)."""
+    ``SyntaxError``, ``IndentationError`` or ``TabError`` with the line in the model's own
+    source, also where the message names one: "... after 'if' statement on line 1")."""
     try:
         yield
     except SyntaxError as exc:
         line = exc.lineno + line_shift if exc.lineno and exc.lineno + line_shift > 0 else None
-        raise CompileFailed(PolicyError("SyntaxError", exc.msg, line)) from None
+        message = str(exc.msg)
+        if line_shift:
+            message = _LINE_IN_MESSAGE.sub(lambda m: f"{m[1]}{int(m[2]) + line_shift}", message)
+        raise CompileFailed(PolicyError(type(exc).__name__, message, line)) from None
     except (ValueError, RecursionError, MemoryError, SystemError) as exc:
         # (CPython 3.11 can report a tree too deep for its AST constructor as SystemError)
         raise CompileFailed(PolicyError("SyntaxError", _failure_message(exc), None)) from None
 
 
+_LINE_IN_MESSAGE = re.compile(r"(\bon line )(\d+)")
+
+
+#: Why a program too deep for the parser, the policy pass or the compiler failed.
+TOO_DEEP = "the program is nested too deeply to compile"
+
+
 def _failure_message(exc: BaseException) -> str:
     if isinstance(exc, (RecursionError, SystemError)):
-        return "the program is nested too deeply to compile"
+        return TOO_DEEP
     if isinstance(exc, MemoryError):
         return "the program is too large to compile"
     return str(exc) or type(exc).__name__
@@ -141,30 +156,42 @@ def _policy_is_a_no_op(source: str) -> bool:
     )
 
 
-def compile_program(source: str, *, restricted: bool = True) -> Any:
+def compile_program(source: str, *, restricted: bool = True, isolated: bool = False) -> Any:
     """Compile a program; return the code object of its entry function (an ``async def``
     with no parameters: run it with ``types.FunctionType(code, globals)()``).
 
     Raises ``CompileFailed`` carrying a ``SyntaxError`` or ``PolicyViolation`` with the
     line number in the model's own source, and nothing else. ``restricted=False`` skips
     the language policy (the OS layers are then the only boundary).
+
+    ``isolated=True``: the program will run in a process of its own that nothing else
+    uses (``SubprocessDriver``'s workers), so a store to a *public* attribute name
+    (``p.x = v``) compiles to the native store. The check it skips keeps a program from
+    changing objects it did not make, which matters where they are shared with the host
+    or the next run (the in-process driver); in a worker they are the program's own
+    copies, the classes among them are frozen, and private and dunder names keep their
+    checks either way (docs/security.md, "Attribute stores").
     """
     try:
         if not restricted:
             return _compile_unpoliced(source)
         if _policy_is_a_no_op(source):
             code = _compile_unpoliced(source)
-            if not _stores_attributes(code):
+            if isolated or not _stores_attributes(code):
                 return code
             # the policy has nothing to refuse but attribute stores to check
-        return _compile_policed(source)
+        return _compile_policed(source, isolated)
     except (RecursionError, MemoryError, ValueError, SyntaxError, SystemError) as exc:
         # from the policy pass or the qualname pass (parse and compile are wrapped)
         raise CompileFailed(PolicyError("SyntaxError", _failure_message(exc), None)) from None
 
 
 def _compile_unpoliced(source: str) -> types.CodeType:
-    if _TEXT_WRAP_UNSAFE.search(source) is None and source.strip():
+    if (
+        _TEXT_WRAP_UNSAFE.search(source) is None
+        and source.strip()
+        and not module.may_call_asyncio_run(source)
+    ):
         code = _compile_text(source)
         if code is not None:
             return code
@@ -173,11 +200,11 @@ def _compile_unpoliced(source: str) -> types.CodeType:
     return _finish(tree, [], module.future_flags(tree))
 
 
-def _compile_policed(source: str) -> types.CodeType:
+def _compile_policed(source: str, isolated: bool) -> types.CodeType:
     with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
     flags = module.future_flags(tree)
-    return _finish(tree, _apply_policy(tree).global_names, flags)
+    return _finish(tree, _apply_policy(tree, isolated=isolated).global_names, flags)
 
 
 def _finish(tree: ast.Module, global_names: list[str], flags: int = 0) -> types.CodeType:
@@ -229,6 +256,8 @@ def _compile_text(source: str) -> types.CodeType | None:
     statement, an annotated top-level name, a ``nonlocal`` bound only at top level): the
     AST path then gives the module-level outcome."""
     body = source.replace("\n", "\n ")
+    if body.endswith("\n "):  # no line of one space after the last (errors at the end)
+        body = body[:-1]
     with _compile_errors(line_shift=-1):
         try:
             code = _entry(compile(_TEXT_HEADER + body, PROGRAM_FILENAME, "exec", dont_inherit=True))

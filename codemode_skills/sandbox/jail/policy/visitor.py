@@ -221,6 +221,8 @@ class SandboxTransformer(RestrictingNodeTransformer):
             for attr in method.native_stores:
                 self._guard_store(attr)
             return
+        if not method.private_stores and not self.guard_public_stores:
+            return  # public stores on `self` need no check in an isolated process
         check = SELF_OWNED if method.private_stores else SELF_TARGET
         target = _at(ast.Name(method.self_name, ast.Load()), node)
         stmt = _at(ast.Expr(_call(check, [target], node)), node)
@@ -361,6 +363,9 @@ class SandboxTransformer(RestrictingNodeTransformer):
             return node
         return self._guard_store(node)
 
+    #: Whether ``obj.public = v`` is checked (see ``compile_program(isolated=...)``).
+    guard_public_stores = True
+
     def _guard_store(self, node: ast.Attribute) -> ast.Attribute:
         """``obj.name = v`` -> ``store_target(obj).name = v``: the target expression is
         evaluated once, as before, and checked before the native store."""
@@ -368,7 +373,7 @@ class SandboxTransformer(RestrictingNodeTransformer):
         if attr.startswith("_") or attr in ALWAYS_DENIED:  # names with rules of their own
             name = _at(ast.Constant(attr), node)
             node.value = _call(STORE_NAMED, [node.value, name], node.value)
-        else:
+        elif self.guard_public_stores:
             node.value = _call(STORE, [node.value], node.value)
         return node
 

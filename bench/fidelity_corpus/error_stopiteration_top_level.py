@@ -1,0 +1,3 @@
+it = iter([1, 2])
+print(next(it), next(it))
+print(next(it))

@@ -1,0 +1,5 @@
+import re
+
+match = re.match(r"(\d+)", "abc")
+print("matched?", match is not None)
+print(match.group(1))

@@ -1,0 +1,2 @@
+name = "world"
+f"hello {name}, {len(name)} letters"

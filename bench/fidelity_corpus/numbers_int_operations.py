@@ -1,0 +1,6 @@
+print(divmod(17, 5), divmod(-17, 5), pow(3, 4), pow(3, 4, 5), pow(2, -1, 7))
+print((255).bit_length(), (7).bit_count(), abs(-5))
+print(int("ff", 16), int("0b101", 0), int("  42  "), int("-7"), bin(10), oct(10), hex(-255))
+print(10**20 + 1, 2**100 // 3**40, (-3) ** 3, 5 ^ 3, 5 & 3, 5 | 3, ~5, 1 << 10, 1024 >> 3)
+print(max(3, 7, 1), min([4, 2, 8]), sum(range(101)), math_free := 7 * 6)
+print(isinstance(True, int), True + True, int.__name__, (42).numerator, (7).conjugate())

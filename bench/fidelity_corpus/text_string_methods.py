@@ -1,0 +1,12 @@
+s = "  Hello, World of Python  "
+print(repr(s.strip()), repr(s.lstrip()), repr(s.rstrip()))
+print(s.strip().lower(), s.upper().strip(), s.title().strip())
+print(s.split(","), s.split(), "a,b,,c".split(","))
+print("key=value=more".partition("="), "no-sep".partition("="))
+print("key=value=more".rsplit("=", 1), "x".zfill(4), "-5".zfill(4))
+print("Straße".casefold(), "ß".upper(), "ǅ".lower())
+print("abc".center(9, "*"), "abc".ljust(5, ".") + "|", "tab\tsep".expandtabs(4))
+print("hello".replace("l", "L", 1), "hello".count("l"), "hello".find("z"), "hello".index("e"))
+print("a-b_c d".translate(str.maketrans("-_", "  ")), "42".isdigit(), "x1".isalnum())
+print(", ".join(["x", "y", "z"]), "line1\nline2\r\nline3".splitlines())
+print("prefix_name".removeprefix("prefix_"), "file.txt".removesuffix(".txt"))

@@ -1,0 +1,11 @@
+global counter
+counter = 1
+
+
+def bump():
+    global counter
+    counter += 1
+
+
+bump()
+print(counter)
