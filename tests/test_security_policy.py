@@ -31,7 +31,7 @@ ESCAPES: dict[str, tuple[str, ...]] = {
     ),
     "super_getattribute": (
         "class A:\n    def f(self):\n        return super().__getattribute__('__class__')"
-        ".__getattribute__(A, '__bases__')\nA().f()",
+        ".__getattribute__(A, '__subclasses__')\nA().f()",  # (a program class's bases are its own)
         ("PolicyViolation",),
     ),
     # frames, code, generators, tracebacks

@@ -141,10 +141,17 @@ def _needs_owner(name: str) -> bool:
     return name in CAPABILITY_ATTRS or name in DESCRIPTOR_DUNDERS
 
 
+#: The class graph upwards: readable on a program's own classes (``C.__mro__``,
+#: ``C.mro()``), refused on every other object. ``__subclasses__`` stays refused.
+_ANCESTRY = frozenset({"__mro__", "__bases__", "__base__", "mro"})
+
+
 def _precheck(obj: Any, name: str) -> None:
     key = (type(obj), name)
     if key in _READ_OK:
         return
+    if name in _ANCESTRY and issubclass(type(obj), type) and program_class(obj):
+        return  # the bases the program named and theirs: nothing it did not inherit
     check_name(obj, name)
     owner_rule = _needs_owner(name)
     if owner_rule and not program_defines(obj, name):

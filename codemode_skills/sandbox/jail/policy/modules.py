@@ -16,7 +16,7 @@ import typing as _typing
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import facades, paths, queues, sysfacade, toplevel_run, weakrefs
+from . import dispatch, facades, paths, queues, sysfacade, toplevel_run, weakrefs
 from .formatter import SafeFormatter
 from .guards import ModulePolicyViolation, SafeModule, check_name, guarded_getattr
 from .warnfacade import program_warnings
@@ -62,7 +62,7 @@ _EXCLUDED: dict[str, frozenset[str]] = {
     "typing": frozenset({"get_type_hints", "ForwardRef"}),
     "uuid": frozenset({"uuid1", "getnode"}),  # shell out for the MAC address
     "random": frozenset({"SystemRandom"}),
-    "functools": frozenset({"singledispatch", "singledispatchmethod"}),  # eval annotations
+    "functools": frozenset({"singledispatchmethod"}),  # evaluates annotations
     "pprint": frozenset({"pp", "pprint"}),  # replaced: see _special
     "contextlib": frozenset({"chdir"}),  # the process's working directory
     "enum": frozenset({"global_enum"}),  # writes members into sys.modules[cls.__module__]
@@ -105,6 +105,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         "wraps": facades.wraps,
         "cached_property": facades.cached_property,
         "total_ordering": facades.total_ordering,
+        "singledispatch": dispatch.singledispatch,  # never evaluates annotations
     },
     "dataclasses": {
         name: getattr(facades, name)
