@@ -23,6 +23,7 @@ from mcp_types import (
     INVALID_PARAMS,
     CallToolRequestParams,
     CallToolResult,
+    EmptyResult,
     ListResourcesResult,
     ListToolsResult,
     PaginatedRequestParams,
@@ -30,6 +31,7 @@ from mcp_types import (
     ReadResourceResult,
     RequestParams,
     Resource,
+    SetLevelRequestParams,
     SubscriptionsListenRequestParams,
     SubscriptionsListenResult,
     TextResourceContents,
@@ -116,6 +118,8 @@ class SkillsMcpServer:
         self.tenants = Tenants(code_mode, storage, trust_strategy=trust_strategy, policy=policy)
         self.notifier = ChangeNotifier()
         self._unfollow: Any = None
+        #: What ``logging/setLevel`` last asked for (None: the client asked nothing).
+        self.log_level: str | None = None
         self.server = _Server(
             name,
             version=_version(),
@@ -124,6 +128,7 @@ class SkillsMcpServer:
             on_list_resources=self._list_resources,
             on_read_resource=self._read_resource,
             on_subscriptions_listen=self._listen,
+            on_set_logging_level=self._set_logging_level,
         )
         self.server.extensions[skillfiles.EXTENSION] = {}
         self.server.add_request_handler("skills/list", PaginatedRequestParams, self._skills_list)
@@ -288,6 +293,13 @@ class SkillsMcpServer:
         with guarded("skills/get"):
             entry = skillfiles.entry(await self._one(ctx, params.uri))
             return {"resultType": "complete", "skill": entry, "ttlMs": 0, "cacheScope": "private"}
+
+    async def _set_logging_level(self, ctx: Ctx, params: SetLevelRequestParams) -> EmptyResult:
+        """``logging/setLevel``: the least severe level a client wants sent. The server
+        sends no log notifications today (its logs go to its own stderr), so it only
+        records the level."""
+        self.log_level = params.level
+        return EmptyResult()
 
     async def _listen(
         self, ctx: Ctx, params: SubscriptionsListenRequestParams

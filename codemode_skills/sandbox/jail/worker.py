@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import heap, os_layers, protocol, wire
+from . import os_layers, protocol, wire
 from .policy import hardening, warnrouting
 from .policy.modules import ModuleRegistry
 from .policy.ownership import register_capability
@@ -199,7 +199,6 @@ def worker_main(
             os_layers.load_seccomp()
         channel = _Channel(sock)
         _warm_up(loop, registry)
-        heap.prime()
         # everything that does not depend on the request is set up before it comes: the
         # run, its globals, and the task that will run the program
         log = lambda text: channel.send({"op": "log", "text": text})  # noqa: E731
