@@ -11,7 +11,7 @@ moves and the next execution (and prompt) use the new list.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,24 @@ class McpServers:
         await asyncio.gather(*(c.settled() for c in self._connections.values()))
         self._rebuild()
         return self._targets
+
+    async def unavailable(self, wanted: Iterable[tuple[str, str]]) -> list[str]:
+        """Why each ``(server, tool)`` of ``wanted`` cannot be called now (empty: all
+        can), naming it as a program does: ``tools.<server>.<tool>``."""
+        targets = await self.targets()
+        out = []
+        for server, tool in sorted(wanted):
+            if flat_name(server, tool) in targets:
+                continue
+            where = f"tools.{server}.{tool}"
+            connection = self._connections.get(server)
+            if server not in self.configs:
+                out.append(f"{where}: no MCP server {server!r} is configured")
+            elif connection is not None and connection.state == "down":
+                out.append(f"{where}: the MCP server {server!r} is down ({connection.reason})")
+            else:
+                out.append(f"{where}: the MCP server {server!r} has no tool {tool!r}")
+        return out
 
     def sections(self) -> list[Section]:
         """The prompt's part for each server (``start`` first)."""

@@ -35,7 +35,7 @@ from .calls import Caller
 from .evidence import entered
 from .library import SkillLibrary
 from .targets import LiveSkills
-from .validation import called_tools
+from .validation import called_server_tools, called_tools
 
 #: Schema validators kept per manager: (skill id, version) -> (input, output).
 _VALIDATORS_KEPT = 256
@@ -164,6 +164,24 @@ class SkillManager(SkillLibrary):
                         continue
         return frozenset(required)
 
+    async def _check_server_tools(self, skill: Skill) -> None:
+        """Raise ``ToolError`` (before the run: not counted) naming every MCP server tool
+        the skill calls that is gone: its server not configured here, down, or no longer
+        listing it. A skill outlives the servers of the code mode it was written in."""
+        wanted = {
+            pair for pair in called_server_tools(skill.code) if pair[0] not in self.code_mode.tools
+        }
+        if not wanted:
+            return
+        mcp = self.code_mode.mcp
+        problems = (
+            await mcp.unavailable(wanted)
+            if mcp is not None
+            else [f"tools.{s}.{t}: no MCP server {s!r} is configured" for s, t in sorted(wanted)]
+        )
+        if problems:
+            raise ToolError(f"skill {skill.name!r} cannot run: " + "; ".join(problems))
+
     async def _check_scopes(self, skill: Skill, who: ExecutionContext | None) -> None:
         """Raise (and audit) ``ScopeDenied`` unless ``who`` grants every required scope."""
         required = await self._required_scopes(skill, who)
@@ -262,6 +280,7 @@ class SkillManager(SkillLibrary):
         skill = await self._store.run(who, self.storage.get, name)
         self.policy.check_run(skill, caller)
         await self._check_scopes(skill, who)
+        await self._check_server_tools(skill)
         params = list(skill.input_schema.get("properties", {}))
         given = bind_positional(name, dict(args or {}), params, positional)
         check_input, check_output = self._checks(skill)

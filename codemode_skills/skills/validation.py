@@ -81,6 +81,25 @@ def _called_names(code: str, namespace: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
+def called_server_tools(code: str) -> frozenset[tuple[str, str]]:
+    """``tools.<server>.<tool>(...)`` calls in ``code``: the MCP servers' tools a skill
+    uses (read from its stored code whenever it runs, so the answer is the version's)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+        return frozenset()
+    return frozenset(
+        (node.func.value.attr, node.func.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and isinstance(node.func.value.value, ast.Name)
+        and node.func.value.value.id == "tools"
+    )
+
+
+@functools.lru_cache(maxsize=256)
 def refused_attributes(code: str) -> tuple[str, ...]:
     """The attributes ``code`` names that the sandbox always refuses, with their lines.
 
