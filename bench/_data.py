@@ -33,3 +33,19 @@ def unique_names(raw_names: list[str]) -> dict[str, str]:
         used.add(name)
         out.setdefault(raw, name)
     return out
+
+
+def embedded_plans(
+    queries: list[dict[str, Any]], embedder: Any
+) -> tuple[Any, list[tuple[int, int, Any]]]:
+    """Each query's planned texts (the query, and its steps when it has several) embedded
+    in one batch: the vectors, and per query (first row, row count, steps)."""
+    from codemode_skills.selection.retrieval import plan_queries
+
+    texts: list[str] = []
+    plans: list[tuple[int, int, Any]] = []
+    for q in queries:
+        planned, steps = plan_queries(q["query"])
+        plans.append((len(texts), len(planned), steps))
+        texts += planned
+    return embedder.embed(texts), plans

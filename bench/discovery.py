@@ -34,12 +34,11 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from _common import Row, Table, Target, parse_args, perf, progress, report
-from _data import DATA, read_jsonl
+from _data import DATA, embedded_plans, read_jsonl
 
 from codemode_skills import Tool, ToolDefinitionError, create_code_mode
 from codemode_skills.sandbox import SubprocessDriver
 from codemode_skills.selection import SentenceTransformerEmbedder
-from codemode_skills.selection.retrieval import plan_queries
 from codemode_skills.selection.tool_index import ToolIndex
 from codemode_skills.selection.vector_cache import VectorCache
 from codemode_skills.tools.discovery import DEFAULT_THRESHOLD, ToolEntry
@@ -189,12 +188,7 @@ MODES = ("hybrid", "dense", "lexical")
 
 
 def evaluate(rankings: dict[str, Any], queries: list[dict[str, Any]], embedder: Any) -> Table:
-    texts, plans = [], []
-    for q in queries:
-        planned, steps = plan_queries(q["query"])
-        plans.append((len(texts), len(planned), steps))
-        texts += planned
-    vectors = embedder.embed(texts)
+    vectors, plans = embedded_plans(queries, embedder)
     rows = []
     for mode, ranking in rankings.items():
         r1 = r5 = all5 = multi = 0

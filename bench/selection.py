@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 from _common import perf, progress
-from _data import DATA, read_jsonl, unique_names
+from _data import DATA, embedded_plans, read_jsonl, unique_names
 
 from codemode_skills.records import SkillSpec, create_skill
 from codemode_skills.selection import SentenceTransformerEmbedder, SkillIndex
@@ -69,12 +69,7 @@ def load_library(folder: Path, embedder: Any) -> tuple[SkillIndex, dict[str, str
 def evaluate(
     index: SkillIndex, names: dict[str, str], queries: list[dict[str, Any]], embedder: Any
 ) -> dict[str, dict[str, float | None]]:
-    texts, plans = [], []
-    for q in queries:
-        planned, steps = plan_queries(q["query"])
-        plans.append((len(texts), len(planned), steps))
-        texts += planned
-    vectors = embedder.embed(texts)
+    vectors, plans = embedded_plans(queries, embedder)
     stats = {m: {"r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "all10": 0} for m in METHODS}
     multi = 0
     for q, (start, count, steps) in zip(queries, plans, strict=True):
