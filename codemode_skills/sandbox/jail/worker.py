@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import os_layers, protocol, wire
+from . import heap, os_layers, protocol, wire
 from .policy import hardening, warnrouting
 from .policy.modules import ModuleRegistry
 from .policy.ownership import register_capability
@@ -148,6 +148,16 @@ def _nothing_else_to_run(loop: asyncio.AbstractEventLoop) -> bool:
     return ready is not None and scheduled is not None and not ready and not scheduled
 
 
+def _request_waiting(sock: socket.socket) -> bool:
+    """Whether the host has sent something (the request) that is not read yet."""
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True  # the socket is gone: stop priming, read_request reports it
+
+
 def _isolate_fds(keep: list[int], devnull: int) -> None:
     for target in (0, 1, 2):
         os.dup2(devnull, target)
@@ -211,6 +221,7 @@ def worker_main(
         pending = _PendingRun(loop, run)
         loop.add_reader(sock.fileno(), channel.on_readable)
         sock.sendall(protocol.WORKER_READY + b"\n")
+        heap.prime(functools.partial(_request_waiting, sock))  # only while none is waiting
         request = channel.read_request()
         channel.token = request["token"]
         wanted = protocol.WorkerLimits(request["memory_mb"], max(1, request["cpu_s"]))
