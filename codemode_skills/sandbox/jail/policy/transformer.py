@@ -197,26 +197,26 @@ def _compile_unpoliced(source: str) -> types.CodeType:
             return code
     with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
-    return _finish(tree, [], module.future_flags(tree))
+    return _finish(tree, module.future_flags(tree))
 
 
 def _compile_policed(source: str, isolated: bool) -> types.CodeType:
     with _compile_errors():
         tree = ast.parse(source, PROGRAM_FILENAME, "exec")
     flags = module.future_flags(tree)
-    return _finish(tree, _apply_policy(tree, isolated=isolated).global_names, flags)
+    _apply_policy(tree, isolated=isolated)
+    return _finish(tree, flags)
 
 
-def _finish(tree: ast.Module, global_names: list[str], flags: int = 0) -> types.CodeType:
+def _finish(tree: ast.Module, flags: int = 0) -> types.CodeType:
     """Compile the wrapped program with module semantics: compile once to learn which
     names the program binds at top level (the entry's locals, as CPython's own scope
     analysis says), then again with those names declared ``global``."""
     module.prepare(tree, annotations_evaluated=not flags & module.ANNOTATIONS_FLAG)
-    names = list(global_names)
-    code = _entry(_compile(_wrap_program(tree, names), PROGRAM_FILENAME, "exec", flags))
+    code = _entry(_compile(_wrap_program(tree, []), PROGRAM_FILENAME, "exec", flags))
     bound = module.top_level_names(code)
-    if bound - set(names):
-        names = sorted(bound | set(names))
+    if bound:
+        names = sorted(bound)
         code = _entry(_compile(_wrap_program(tree, names), PROGRAM_FILENAME, "exec", flags))
     return _strip_qualnames(code)
 

@@ -268,21 +268,14 @@ class SandboxTransformer(RestrictingNodeTransformer):
         return node
 
     def visit_Global(self, node: ast.Global) -> Any:
-        names = self.__dict__.setdefault("global_names", {})
         for name in node.names:
             self.check_binding(node, name)
-            names[name] = None
         return node
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> Any:
         for name in node.names:
             self.check_binding(node, name)
         return node
-
-    @property
-    def global_names(self) -> list[str]:
-        """Every name some ``global`` statement in the program declares."""
-        return list(self.__dict__.get("global_names", ()))
 
     def visit_MatchAs(self, node: ast.MatchAs) -> Any:
         self.check_binding(node, node.name)
